@@ -1,0 +1,97 @@
+/// \file
+/// \brief The checkpoint pipe (the child waits for the parent) and the error
+/// channel (the child reports a failure before exec back to the parent).
+#pragma once
+
+#include "nslab/error.hpp"
+#include "nslab/unique_fd.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace nslab {
+
+/// A one-shot "go" signal from parent to child, built on a pipe.
+///
+/// Create it before clone(2); both processes then hold both ends. The child
+/// calls wait(), the parent calls release(). The child closes its copy of the
+/// write end *before* it reads: otherwise the pipe would still have a writer
+/// (the child itself) after the parent died, and read(2) would block forever
+/// instead of returning end-of-file.
+class Checkpoint {
+public:
+  /// How the child's wait ended.
+  enum class Outcome {
+    kReleased,   ///< The parent wrote the "go" byte.
+    kParentDied, ///< End-of-file with no byte: the parent is gone.
+  };
+
+  /// Creates the pipe (both ends `O_CLOEXEC`).
+  Checkpoint();
+
+  /// Child side: closes the write end, then blocks until released or orphaned.
+  [[nodiscard]] Outcome wait();
+  /// Parent side: writes the "go" byte and closes both ends.
+  void release();
+  /// Parent side: closes both ends without releasing, so a waiting child sees
+  /// kParentDied. Destroying the object does the same.
+  void abandon() noexcept;
+
+private:
+  Pipe pipe_;
+};
+
+/// What a child reported over the ErrorChannel before it could exec.
+struct ChildFailure {
+  int errnum = 0;        ///< The errno value, or 0 when there was none.
+  int exit_code = 0;     ///< The exit status the program should use (125, 126 or 127).
+  std::string call;      ///< The failing step, for example `sethostname`.
+  std::string message;   ///< The whole line, for example `sethostname(x): Invalid argument`.
+};
+
+/// Carries a child's failure before exec back to the parent.
+///
+/// The pipe is `O_CLOEXEC`, so a successful exec closes the child's write end
+/// and the parent reads plain end-of-file: "no news is good news". A failure
+/// is one fixed-size record, written with a single write(2) smaller than
+/// `PIPE_BUF`, so it can never arrive torn.
+class ErrorChannel {
+public:
+  /// Creates the pipe (both ends `O_CLOEXEC`).
+  ErrorChannel();
+
+  /// Child side: runs \p child_steps. If they throw, writes the failure to the
+  /// parent and returns its exit status (126/127 for an ExecError, 125
+  /// otherwise); if they return, passes their status on.
+  [[nodiscard]] int report_failures(const std::function<int()>& child_steps) noexcept;
+
+  /// Parent side: closes the parent's copy of the write end and blocks until
+  /// the child has exec'd or exited. Returns the failure, if one was sent.
+  [[nodiscard]] std::optional<ChildFailure> receive();
+
+  /// Parent side: the descriptor to poll(2) for the report (readable on a
+  /// record or at end-of-file). Close the parent's write end first with
+  /// close_write_end().
+  [[nodiscard]] int read_fd() const noexcept { return pipe_.read_end.get(); }
+  /// Parent side: drops the parent's copy of the write end.
+  void close_write_end() noexcept;
+
+private:
+  void send(const ChildFailure& failure) noexcept;
+  Pipe pipe_;
+};
+
+/// Thrown when execvp(3) fails; carries the 126 or 127 exit status to use.
+class ExecError : public Error {
+public:
+  /// \p errnum from the failed exec, \p command the program name.
+  ExecError(int errnum, const std::string& command);
+  /// 127 when the command was not found, 126 when it could not be executed.
+  [[nodiscard]] int exit_code() const noexcept { return exit_code_; }
+
+private:
+  int exit_code_;
+};
+
+} // namespace nslab

@@ -1,0 +1,41 @@
+/// \file
+/// \brief What the four programs share on the command line: the main wrapper
+/// that turns errors into exit statuses, number parsing and the default shell.
+#pragma once
+
+#include "nslab/error.hpp"
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nslab {
+
+/// Runs a program's \p body and turns what escapes it into the exit contract:
+/// a UsageError prints `NAME: reason` and then \p usage to stderr, and
+/// any other error prints `NAME: reason`; both exit 125. Only `main` calls it.
+[[nodiscard]] int run_main(std::string_view program_name, std::string_view usage,
+                           const std::function<int()>& body);
+
+/// The UsageError for getopt's `'?'` (unknown option) or `':'` (missing
+/// argument) result. Pass the result, `optopt` and the argument getopt was
+/// looking at (`argv[optind - 1]`).
+[[nodiscard]] UsageError option_error(int getopt_result, int option, const char* argument);
+
+/// Parses \p text as a whole number from \p min to \p max; otherwise throws a
+/// UsageError that names \p option, for example `-d: expected ...`.
+[[nodiscard]] long parse_number(std::string_view text, std::string_view option,
+                                long min, long max);
+
+/// The words after the options (`argv[first..argc)`), or the default shell
+/// (`/bin/bash`, or `/bin/sh` where there is no bash) when there are none.
+[[nodiscard]] std::vector<std::string> command_or_shell(int argc, char** argv, int first);
+
+/// Replaces the process with \p command, searching `PATH`, after resetting
+/// signals. With \p envp it runs in that environment instead of the current
+/// one. Returns only by throwing ExecError.
+[[noreturn]] void exec_command(const std::vector<std::string>& command,
+                               const std::vector<std::string>* envp = nullptr);
+
+} // namespace nslab

@@ -1,0 +1,143 @@
+#include "nslab/child.hpp"
+
+#include "nslab/error.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <poll.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace nslab {
+namespace {
+
+/// An mmap'd stack for the child with an inaccessible guard page below it, so
+/// an overflow faults at once instead of silently overwriting other memory.
+class ChildStack {
+public:
+  ChildStack() {
+    void* memory = ::mmap(nullptr, kGuardSize + kChildStackSize, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (memory == MAP_FAILED) {
+      throw_errno("mmap", "child stack");
+    }
+    base_ = static_cast<char*>(memory);
+    if (::mprotect(base_, kGuardSize, PROT_NONE) != 0) {
+      const int saved = errno;
+      ::munmap(base_, kGuardSize + kChildStackSize);
+      throw Error(saved, "mprotect", "stack guard page");
+    }
+  }
+  ChildStack(const ChildStack&) = delete;
+  ChildStack& operator=(const ChildStack&) = delete;
+  // The child has its own copy of this memory (no CLONE_VM), so the parent
+  // may unmap its copy as soon as clone(2) has returned.
+  ~ChildStack() { ::munmap(base_, kGuardSize + kChildStackSize); }
+
+  /// Stacks grow down on every architecture Linux runs namespaces on, so
+  /// clone(2) wants the highest address, not the lowest.
+  [[nodiscard]] void* top() const noexcept { return base_ + kGuardSize + kChildStackSize; }
+
+private:
+  static constexpr std::size_t kGuardSize = 4096;
+  char* base_ = nullptr;
+};
+
+struct ChildStart {
+  std::function<int()>* main;
+  pid_t parent;
+  bool new_pid_namespace;
+};
+
+int child_trampoline(void* argument) {
+  const auto* start = static_cast<ChildStart*>(argument);
+  // If the parent dies, so do we: nothing is left running on the host.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // The parent may have died before prctl took effect. Outside a new PID
+  // namespace getppid() shows that; inside one it is always 0, and the
+  // checkpoint's end-of-file tells the child instead.
+  if (!start->new_pid_namespace && ::getppid() != start->parent) {
+    ::_exit(kExitSetupFailed);
+  }
+  int status = kExitSetupFailed;
+  try {
+    status = (*start->main)();
+  } catch (...) {
+    // Without an error channel there is nobody to tell; the status says it.
+  }
+  // _exit, not exit: the child must not run the static destructors and
+  // atexit handlers it copied from the parent. Its own output still needs
+  // flushing; the parent's was flushed before clone.
+  std::fflush(nullptr);
+  ::_exit(status);
+}
+
+int pidfd_send_signal(int pidfd, int signal) {
+  return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, signal, nullptr, 0));
+}
+
+} // namespace
+
+Child::~Child() {
+  if (!reaped_ && pidfd_.valid()) {
+    try {
+      kill_and_wait();
+    } catch (const Error&) {
+      // Nothing more can be done from a destructor; the pidfd still closes.
+    }
+  }
+}
+
+ExitStatus Child::wait() {
+  siginfo_t info{};
+  int result;
+  do {
+    result = ::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED);
+  } while (result < 0 && errno == EINTR);
+  check(result, "waitid", std::to_string(pid_));
+  reaped_ = true;
+  return ExitStatus::from_siginfo(info);
+}
+
+std::optional<ExitStatus> Child::wait_for(std::chrono::milliseconds timeout) {
+  pollfd exited{pidfd_.get(), POLLIN, 0};
+  const int ready = ::poll(&exited, 1, static_cast<int>(timeout.count()));
+  if (ready < 0 && errno != EINTR) {
+    throw_errno("poll", "child pidfd");
+  }
+  if (ready <= 0) {
+    return std::nullopt;
+  }
+  return wait();
+}
+
+void Child::send_signal(int signal) {
+  if (pidfd_send_signal(pidfd_.get(), signal) != 0 && errno != ESRCH) {
+    throw_errno("pidfd_send_signal", std::to_string(pid_));
+  }
+}
+
+ExitStatus Child::kill_and_wait() {
+  send_signal(SIGKILL);
+  return wait();
+}
+
+Child clone_child(int namespace_flags, std::function<int()> child_main) {
+  ChildStack stack;
+  ChildStart start{&child_main, ::getpid(), (namespace_flags & CLONE_NEWPID) != 0};
+  // Anything still in a stdio buffer would be copied into the child and
+  // printed twice, once by each process.
+  std::fflush(nullptr);
+  int pidfd = -1;
+  const pid_t pid = ::clone(child_trampoline, stack.top(),
+                            namespace_flags | CLONE_PIDFD | SIGCHLD, &start, &pidfd);
+  check(pid, "clone");
+  return Child(pid, UniqueFd(pidfd));
+}
+
+} // namespace nslab

@@ -1,0 +1,83 @@
+#include "nslab/cli.hpp"
+
+#include "nslab/checkpoint.hpp"
+#include "nslab/exit_status.hpp"
+#include "nslab/signals.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <cerrno>
+#include <fmt/core.h>
+#include <unistd.h>
+
+namespace nslab {
+
+int run_main(std::string_view program_name, std::string_view usage,
+             const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const UsageError& error) {
+    fmt::print(stderr, "{}: {}\n{}", program_name, error.what(), usage);
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "{}: {}\n", program_name, error.what());
+  }
+  return kExitSetupFailed;
+}
+
+UsageError option_error(int getopt_result, int option, const char* argument) {
+  // getopt leaves optopt at 0 for an unknown long option; the argument
+  // itself is then the best name for it.
+  const std::string name = option != 0 ? fmt::format("-{}", static_cast<char>(option))
+                                       : std::string(argument ? argument : "?");
+  if (getopt_result == ':') {
+    return UsageError(fmt::format("option {} needs a value", name));
+  }
+  return UsageError(fmt::format("unknown option {}", name));
+}
+
+long parse_number(std::string_view text, std::string_view option, long min, long max) {
+  long value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    throw UsageError(fmt::format("{}: expected a whole number from {} to {}, got '{}'", option,
+                                 min, max, text));
+  }
+  return value;
+}
+
+std::vector<std::string> command_or_shell(int argc, char** argv, int first) {
+  if (first < argc) {
+    return {argv + first, argv + argc};
+  }
+  return {::access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh"};
+}
+
+namespace {
+
+std::vector<char*> to_argv(const std::vector<std::string>& words) {
+  std::vector<char*> pointers;
+  pointers.reserve(words.size() + 1);
+  for (const std::string& word : words) {
+    pointers.push_back(const_cast<char*>(word.c_str()));
+  }
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
+} // namespace
+
+void exec_command(const std::vector<std::string>& command, const std::vector<std::string>* envp) {
+  unblock_all_signals();
+  // exec replaces the process without flushing stdio: unflushed output is lost.
+  std::fflush(nullptr);
+  const std::vector<char*> argv = to_argv(command);
+  if (envp) {
+    const std::vector<char*> environment = to_argv(*envp);
+    ::execvpe(argv[0], argv.data(), environment.data());
+  } else {
+    ::execvp(argv[0], argv.data());
+  }
+  throw ExecError(errno, command.front());
+}
+
+} // namespace nslab

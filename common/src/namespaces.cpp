@@ -1,0 +1,59 @@
+#include "nslab/namespaces.hpp"
+
+#include "nslab/error.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <fmt/core.h>
+#include <sched.h>
+#include <stdexcept>
+#include <sys/stat.h>
+
+namespace nslab {
+
+const std::array<NamespaceKind, 8> kNamespaceKinds = {{
+    {"cgroup", CLONE_NEWCGROUP, "the cgroup root"},
+    {"ipc", CLONE_NEWIPC, "System V IPC and POSIX message queues"},
+    {"mnt", CLONE_NEWNS, "the mount table"},
+    {"net", CLONE_NEWNET, "links, addresses, routes, ports"},
+    {"pid", CLONE_NEWPID, "process ids"},
+    {"time", CLONE_NEWTIME, "boot and monotonic clocks"},
+    {"user", CLONE_NEWUSER, "user and group ids, capabilities"},
+    {"uts", CLONE_NEWUTS, "hostname and domain name"},
+}};
+
+const NamespaceKind& namespace_kind(std::string_view name) {
+  const auto found = std::find_if(kNamespaceKinds.begin(), kNamespaceKinds.end(),
+                                  [&](const NamespaceKind& kind) { return kind.name == name; });
+  if (found == kNamespaceKinds.end()) {
+    throw std::out_of_range(fmt::format("no namespace kind named '{}'", name));
+  }
+  return *found;
+}
+
+ino_t namespace_id(pid_t pid, const NamespaceKind& kind) {
+  const std::string path = fmt::format("/proc/{}/ns/{}", pid, kind.name);
+  struct stat info {};
+  check(::stat(path.c_str(), &info), "stat", path);
+  return info.st_ino;
+}
+
+std::string namespace_table(pid_t parent, pid_t child) {
+  std::string table = fmt::format("{:<8} {:>12} {:>12}\n", "ns", "parent", "child");
+  for (const NamespaceKind& kind : kNamespaceKinds) {
+    try {
+      const ino_t parent_id = namespace_id(parent, kind);
+      const ino_t child_id = namespace_id(child, kind);
+      table += fmt::format("{:<8} {:>12} {:>12}  {}\n", kind.name, parent_id, child_id,
+                           parent_id == child_id ? "shared" : "NEW");
+    } catch (const Error& error) {
+      // An older kernel without this kind (for example time) has no file.
+      if (error.code().value() != ENOENT) {
+        throw;
+      }
+    }
+  }
+  return table;
+}
+
+} // namespace nslab

@@ -1,0 +1,25 @@
+#include "nslab/unique_fd.hpp"
+
+#include "nslab/error.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace nslab {
+
+void UniqueFd::reset(int fd) noexcept {
+  if (fd_ >= 0) {
+    // close(2) may fail with EINTR, but on Linux the descriptor is released
+    // anyway, so retrying could close a descriptor another thread just got.
+    ::close(fd_);
+  }
+  fd_ = fd;
+}
+
+Pipe make_pipe() {
+  int ends[2];
+  check(::pipe2(ends, O_CLOEXEC), "pipe2");
+  return Pipe{UniqueFd(ends[0]), UniqueFd(ends[1])};
+}
+
+} // namespace nslab

@@ -1,0 +1,185 @@
+// ipc-checkpoint: the IPC namespace, and the checkpoint pipe.
+//
+// Demonstrates two things from Jean-Tiare Le Tigre's "Introduction to Linux
+// namespaces":
+//  1. CLONE_NEWIPC. Before cloning, the parent creates a System V message
+//     queue. The child, in a new IPC namespace, cannot see it; with
+//     --share-ipc it stays in the parent's namespace and can. This is the
+//     `ipcmk -Q` / `ipcs -q` experiment, done for you.
+//  2. The checkpoint. Real container runtimes must finish setting up a child
+//     from the outside (user id maps, network links) before it runs anything.
+//     The child blocks on a pipe until the parent writes "go", and it can tell
+//     that apart from the parent dying (end-of-file, no byte).
+//
+// Usage: ipc-checkpoint [-h] [-v] [-d MILLISECONDS] [--share-ipc] [--] [COMMAND [ARG...]]
+
+#include "nslab/checkpoint.hpp"
+#include "nslab/child.hpp"
+#include "nslab/cli.hpp"
+#include "nslab/namespaces.hpp"
+#include "nslab/narrator.hpp"
+#include "nslab/supervise.hpp"
+
+#include <cerrno>
+#include <fmt/core.h>
+#include <getopt.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/msg.h>
+#include <unistd.h>
+
+namespace {
+
+constexpr std::string_view kProgram = "ipc-checkpoint";
+constexpr std::string_view kUsage = R"(Usage: ipc-checkpoint [-h] [-v] [-d MILLISECONDS] [--share-ipc] [--] [COMMAND [ARG...]]
+
+Creates a System V message queue, then starts a child in new UTS and IPC
+namespaces that waits on a checkpoint pipe while the parent does its setup
+work. Once released, the child reports whether it can see the parent's queue
+and runs COMMAND (default: /bin/bash, or /bin/sh). COMMAND finds the queue id
+in $NSLAB_PARENT_QUEUE, so `ipcs -q -i "$NSLAB_PARENT_QUEUE"` can check too.
+
+Options:
+  -d, --delay MILLISECONDS  length of the parent's setup work (default 1000)
+      --share-ipc           keep the parent's IPC namespace, for comparison
+  -v, --verbose             show each step and the namespace table
+  -h, --help                show this help and exit
+
+Exit status: COMMAND's own; 128+N if it (or the setup) was ended by signal N;
+125 if ipc-checkpoint itself failed; 126 if COMMAND could not be executed;
+127 if COMMAND was not found.
+)";
+
+struct Options {
+  long delay_ms = 1000;
+  bool share_ipc = false;
+  bool verbose = false;
+  std::vector<std::string> command;
+};
+
+Options parse_options(int argc, char** argv) {
+  enum { kShareIpc = 1000 };
+  static const option long_options[] = {{"delay", required_argument, nullptr, 'd'},
+                                        {"share-ipc", no_argument, nullptr, kShareIpc},
+                                        {"verbose", no_argument, nullptr, 'v'},
+                                        {"help", no_argument, nullptr, 'h'},
+                                        {nullptr, 0, nullptr, 0}};
+  Options options;
+  opterr = 0;
+  int option;
+  while ((option = getopt_long(argc, argv, "+:hvd:", long_options, nullptr)) != -1) {
+    switch (option) {
+    case 'h':
+      fmt::print("{}", kUsage);
+      std::exit(nslab::kExitOk);
+    case 'v':
+      options.verbose = true;
+      break;
+    case 'd':
+      options.delay_ms = nslab::parse_number(optarg, "-d", 0, 3'600'000);
+      break;
+    case kShareIpc:
+      options.share_ipc = true;
+      break;
+    default:
+      throw nslab::option_error(option, optopt, argv[optind - 1]);
+    }
+  }
+  options.command = nslab::command_or_shell(argc, argv, optind);
+  return options;
+}
+
+/// A System V message queue owned by this process and removed on destruction.
+/// IPC_PRIVATE gives it a fresh id and no key, so parallel runs never collide.
+class SysvQueue {
+public:
+  SysvQueue() : id_(nslab::check(::msgget(IPC_PRIVATE, IPC_CREAT | 0600), "msgget", "IPC_PRIVATE")) {}
+  SysvQueue(const SysvQueue&) = delete;
+  SysvQueue& operator=(const SysvQueue&) = delete;
+  // System V objects outlive their creator: without this, every run would
+  // leave a queue in the host's IPC namespace for `ipcrm` to clean up.
+  ~SysvQueue() { ::msgctl(id_, IPC_RMID, nullptr); }
+  [[nodiscard]] int id() const noexcept { return id_; }
+
+private:
+  int id_;
+};
+
+// [visibility]
+// msgctl(IPC_STAT) on an id from another IPC namespace fails with EINVAL:
+// the id means nothing in this namespace's table of queues.
+bool queue_is_visible(int queue_id) {
+  msqid_ds info{};
+  return ::msgctl(queue_id, IPC_STAT, &info) == 0;
+}
+// [visibility]
+
+int child_main(const Options& options, int queue_id, nslab::Checkpoint& checkpoint) {
+  // [child-wait]
+  if (checkpoint.wait() == nslab::Checkpoint::Outcome::kParentDied) {
+    return nslab::kExitSetupFailed; // nobody finished our setup: run nothing
+  }
+  // [child-wait]
+  const bool visible = queue_is_visible(queue_id);
+  fmt::print(" Child: the parent's queue {} is {}\n", queue_id,
+             visible ? "visible here: same IPC namespace" : "NOT visible here: new IPC namespace");
+  nslab::check(::setenv("NSLAB_PARENT_QUEUE", std::to_string(queue_id).c_str(), 1), "setenv",
+               "NSLAB_PARENT_QUEUE");
+  nslab::exec_command(options.command);
+}
+
+/// The parent's stand-in for real setup work (writing id maps, creating
+/// links). It ends early, returning the signal, if the user interrupts it.
+std::optional<int> do_setup_work(long delay_ms, nslab::SignalFd& signals) {
+  pollfd interrupted{signals.fd(), POLLIN, 0};
+  if (::poll(&interrupted, 1, static_cast<int>(delay_ms)) > 0) {
+    if (const auto signal = signals.take()) {
+      return static_cast<int>(signal->ssi_signo);
+    }
+  }
+  return std::nullopt;
+}
+
+int run(const Options& options) {
+  const nslab::Narrator narrator(options.verbose);
+  nslab::SignalFd signals;
+  const SysvQueue queue;
+  narrator.parent("created System V message queue {}", queue.id());
+  nslab::Checkpoint checkpoint;
+  nslab::ErrorChannel errors;
+  const int flags = CLONE_NEWUTS | (options.share_ipc ? 0 : CLONE_NEWIPC);
+  nslab::Child child = nslab::clone_child(flags, [&] {
+    return errors.report_failures([&] { return child_main(options, queue.id(), checkpoint); });
+  });
+  narrator.parent("child {} is waiting at the checkpoint", child.pid());
+  if (narrator.enabled()) {
+    fmt::print("{}", nslab::namespace_table(::getpid(), child.pid()));
+  }
+  narrator.parent("doing setup work for {} ms", options.delay_ms);
+  // [release]
+  if (const auto signal = do_setup_work(options.delay_ms, signals)) {
+    narrator.parent("interrupted during setup; the child will never run COMMAND");
+    checkpoint.abandon(); // the child reads end-of-file and exits
+    child.wait();
+    return nslab::kExitSignalBase + *signal;
+  }
+  fmt::print("Parent: setup done, releasing the child\n");
+  std::fflush(stdout); // so this line comes before anything the child prints
+  checkpoint.release();
+  // [release]
+  if (const auto failure = errors.receive()) {
+    fmt::print(stderr, "{}: {}\n", kProgram, failure->message);
+    child.wait();
+    return failure->exit_code;
+  }
+  const nslab::ExitStatus status = nslab::wait_forwarding_signals(child, signals);
+  narrator.parent("child {}; removing queue {}", status.describe(), queue.id());
+  return status.shell_status();
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  return nslab::run_main(kProgram, kUsage, [&] { return run(parse_options(argc, argv)); });
+}

@@ -1,0 +1,105 @@
+#include "nslab/child.hpp"
+
+#include "nslab/checkpoint.hpp"
+#include "nslab/hostname.hpp"
+#include "nslab/namespaces.hpp"
+#include "nslab/signals.hpp"
+#include "nslab/supervise.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <gtest/gtest.h>
+#include <sched.h>
+#include <unistd.h>
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// A new user namespace comes with every capability inside it, so these tests
+// can create a UTS namespace whether or not they run as root.
+constexpr int kOwnUts = CLONE_NEWUSER | CLONE_NEWUTS;
+
+TEST(CloneChild, ChildRunsInTheRequestedNamespaces) {
+  nslab::Checkpoint checkpoint;
+  nslab::Child child = nslab::clone_child(kOwnUts, [&] {
+    nslab::set_hostname("nslab-child");
+    return checkpoint.wait() == nslab::Checkpoint::Outcome::kReleased ? 0 : 1;
+  });
+  const auto& uts = nslab::namespace_kind("uts");
+  const auto& net = nslab::namespace_kind("net");
+  EXPECT_NE(nslab::namespace_id(child.pid(), uts), nslab::namespace_id(::getpid(), uts));
+  EXPECT_EQ(nslab::namespace_id(child.pid(), net), nslab::namespace_id(::getpid(), net));
+  checkpoint.release();
+  EXPECT_EQ(child.wait(), nslab::ExitStatus::exited(0));
+  EXPECT_NE(nslab::current_hostname(), "nslab-child");
+}
+
+TEST(CloneChild, ExitStatusAndSignalAreDecoded) {
+  EXPECT_EQ(nslab::clone_child(0, [] { return 42; }).wait(), nslab::ExitStatus::exited(42));
+  EXPECT_EQ(nslab::clone_child(0, [] { ::raise(SIGKILL); return 0; }).wait(),
+            nslab::ExitStatus::killed(SIGKILL));
+}
+
+#if !defined(__SANITIZE_ADDRESS__) // ASan turns the overflow into its own report
+// Deep enough that the 1 MiB stack always runs out first.
+volatile int recursion_limit = 1 << 30;
+
+int recurse_deeply(int depth) {
+  volatile char frame[512];
+  frame[0] = static_cast<char>(depth);
+  return depth < recursion_limit ? recurse_deeply(depth + 1) + frame[0] : 0;
+}
+
+TEST(CloneChild, StackOverflowHitsTheGuardPage) {
+  EXPECT_EQ(nslab::clone_child(0, [] { return recurse_deeply(0); }).wait(),
+            nslab::ExitStatus::killed(SIGSEGV));
+}
+#endif
+
+TEST(Child, DestructorKillsAndReapsARunningChild) {
+  pid_t pid = 0;
+  {
+    nslab::Checkpoint checkpoint;
+    nslab::Child child = nslab::clone_child(0, [&] { (void)checkpoint.wait(); return 0; });
+    pid = child.pid();
+    // The checkpoint outlives the child here, so it is still blocked.
+  }
+  EXPECT_EQ(::kill(pid, 0), -1);
+  EXPECT_EQ(errno, ESRCH);
+}
+
+TEST(Child, WaitForGivesUpAtTheTimeout) {
+  nslab::Checkpoint checkpoint;
+  nslab::Child child = nslab::clone_child(0, [&] { (void)checkpoint.wait(); return 3; });
+  EXPECT_FALSE(child.wait_for(10ms).has_value());
+  checkpoint.release();
+  EXPECT_EQ(child.wait_for(5000ms), nslab::ExitStatus::exited(3));
+}
+
+TEST(Supervise, ForwardsASignalSentToTheParent) {
+  nslab::SignalFd signals;
+  nslab::Child child = nslab::clone_child(0, [] {
+    nslab::unblock_all_signals();
+    ::pause();
+    return 0;
+  });
+  ::kill(::getpid(), SIGTERM); // blocked here, so it waits in the signalfd
+  EXPECT_EQ(nslab::wait_forwarding_signals(child, signals), nslab::ExitStatus::killed(SIGTERM));
+}
+
+TEST(Supervise, KillsAChildThatIgnoresSignalsAfterTheGrace) {
+  nslab::SignalFd signals;
+  nslab::Child child = nslab::clone_child(0, [] {
+    ::signal(SIGTERM, SIG_IGN); // like a PID 1 with no handler
+    nslab::unblock_all_signals();
+    while (true) {
+      ::pause();
+    }
+    return 0;
+  });
+  ::kill(::getpid(), SIGTERM);
+  EXPECT_EQ(nslab::wait_forwarding_signals(child, signals, 50ms), nslab::ExitStatus::killed(SIGKILL));
+}
+
+} // namespace

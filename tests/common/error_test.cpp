@@ -1,0 +1,32 @@
+#include "nslab/error.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+
+namespace {
+
+TEST(Error, MessageNamesStepObjectAndErrnoText) {
+  const nslab::Error error(EINVAL, "pivot_root", "/srv/rootfs");
+  EXPECT_STREQ(error.what(), "pivot_root(/srv/rootfs): Invalid argument");
+  EXPECT_EQ(error.code().value(), EINVAL);
+  EXPECT_EQ(error.call(), "pivot_root");
+  EXPECT_EQ(error.object(), "/srv/rootfs");
+}
+
+TEST(Error, MessageWithoutObject) {
+  EXPECT_STREQ(nslab::Error(EPERM, "clone").what(), "clone: Operation not permitted");
+}
+
+TEST(Check, PassesResultsThroughAndThrowsOnMinusOne) {
+  EXPECT_EQ(nslab::check(3, "x"), 3);
+  try {
+    (void)nslab::check(::open("/nonexistent/nslab", O_RDONLY), "open", "/nonexistent/nslab");
+    FAIL() << "check did not throw";
+  } catch (const nslab::Error& error) {
+    EXPECT_EQ(error.code().value(), ENOENT);
+    EXPECT_STREQ(error.what(), "open(/nonexistent/nslab): No such file or directory");
+  }
+}
+
+} // namespace
