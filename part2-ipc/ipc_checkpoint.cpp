@@ -16,6 +16,7 @@
 #include "nslab/checkpoint.hpp"
 #include "nslab/child.hpp"
 #include "nslab/cli.hpp"
+#include "nslab/janitor.hpp"
 #include "nslab/namespaces.hpp"
 #include "nslab/narrator.hpp"
 #include "nslab/supervise.hpp"
@@ -90,21 +91,32 @@ Options parse_options(int argc, char** argv) {
   return options;
 }
 
-/// A System V message queue owned by this process and removed on destruction.
-/// IPC_PRIVATE gives it a fresh id and no key, so parallel runs never collide.
+// [queue]
+/// A System V message queue owned by this process and removed on every exit
+/// path. IPC_PRIVATE gives it a fresh id and no key, so parallel runs never
+/// collide.
 class SysvQueue {
 public:
-  SysvQueue() : id_(nslab::check(::msgget(IPC_PRIVATE, IPC_CREAT | 0600), "msgget", "IPC_PRIVATE")) {}
+  SysvQueue()
+      : id_(nslab::check(::msgget(IPC_PRIVATE, IPC_CREAT | 0600), "msgget", "IPC_PRIVATE")),
+        janitor_([id = id_] { remove(id); }) {}
   SysvQueue(const SysvQueue&) = delete;
   SysvQueue& operator=(const SysvQueue&) = delete;
   // System V objects outlive their creator: without this, every run would
-  // leave a queue in the host's IPC namespace for `ipcrm` to clean up.
-  ~SysvQueue() { ::msgctl(id_, IPC_RMID, nullptr); }
+  // leave a queue in the host's IPC namespace for `ipcrm` to clean up. The
+  // janitor covers the one path a destructor cannot: SIGKILL.
+  ~SysvQueue() {
+    remove(id_);
+    janitor_.dismiss();
+  }
   [[nodiscard]] int id() const noexcept { return id_; }
 
 private:
+  static void remove(int id) { ::msgctl(id, IPC_RMID, nullptr); }
   int id_;
+  nslab::Janitor janitor_;
 };
+// [queue]
 
 // [visibility]
 // msgctl(IPC_STAT) on an id from another IPC namespace fails with EINVAL:

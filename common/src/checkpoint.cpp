@@ -42,6 +42,7 @@ ssize_t read_retrying(int fd, void* buffer, std::size_t size) {
 
 Checkpoint::Checkpoint() : pipe_(make_pipe()) {}
 
+// [checkpoint-wait]
 Checkpoint::Outcome Checkpoint::wait() {
   pipe_.write_end.reset();
   char byte = 0;
@@ -50,12 +51,15 @@ Checkpoint::Outcome Checkpoint::wait() {
   pipe_.read_end.reset();
   return got == 1 ? Outcome::kReleased : Outcome::kParentDied;
 }
+// [checkpoint-wait]
 
+// [checkpoint-release]
 void Checkpoint::release() {
   pipe_.read_end.reset();
   check(::write(pipe_.write_end.get(), &kGoByte, 1), "write", "checkpoint pipe");
   pipe_.write_end.reset();
 }
+// [checkpoint-release]
 
 void Checkpoint::abandon() noexcept {
   pipe_.read_end.reset();

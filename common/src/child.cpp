@@ -16,6 +16,7 @@
 namespace nslab {
 namespace {
 
+// [clone-stack]
 /// An mmap'd stack for the child with an inaccessible guard page below it, so
 /// an overflow faults at once instead of silently overwriting other memory.
 class ChildStack {
@@ -47,6 +48,7 @@ private:
   static constexpr std::size_t kGuardSize = 4096;
   char* base_ = nullptr;
 };
+// [clone-stack]
 
 struct ChildStart {
   std::function<int()>* main;
@@ -127,6 +129,7 @@ ExitStatus Child::kill_and_wait() {
   return wait();
 }
 
+// [clone-call]
 Child clone_child(int namespace_flags, std::function<int()> child_main) {
   ChildStack stack;
   ChildStart start{&child_main, ::getpid(), (namespace_flags & CLONE_NEWPID) != 0};
@@ -139,5 +142,6 @@ Child clone_child(int namespace_flags, std::function<int()> child_main) {
   check(pid, "clone");
   return Child(pid, UniqueFd(pidfd));
 }
+// [clone-call]
 
 } // namespace nslab

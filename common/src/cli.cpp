@@ -4,7 +4,9 @@
 #include "nslab/exit_status.hpp"
 #include "nslab/signals.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <cstdio>
 #include <cerrno>
 #include <fmt/core.h>
@@ -64,6 +66,32 @@ std::vector<char*> to_argv(const std::vector<std::string>& words) {
   return pointers;
 }
 
+/// True when \p name is a file in some directory on PATH. execvp(3) reports
+/// EACCES if any PATH directory was unreadable, even when the command exists
+/// nowhere; a shell calls that "not found", and so do we.
+bool exists_on_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string_view directories = path ? path : "/usr/bin:/bin";
+  while (!directories.empty()) {
+    const auto end = std::min(directories.find(':'), directories.size());
+    const std::string candidate = fmt::format("{}/{}", directories.substr(0, end), name);
+    if (::access(candidate.c_str(), F_OK) == 0) {
+      return true;
+    }
+    directories.remove_prefix(std::min(end + 1, directories.size()));
+  }
+  return false;
+}
+
+int exec_errno(const std::string& command) {
+  const int errnum = errno;
+  const bool searched_path = command.find('/') == std::string::npos;
+  if (errnum == EACCES && searched_path && !exists_on_path(command)) {
+    return ENOENT;
+  }
+  return errnum;
+}
+
 } // namespace
 
 void exec_command(const std::vector<std::string>& command, const std::vector<std::string>* envp) {
@@ -77,7 +105,7 @@ void exec_command(const std::vector<std::string>& command, const std::vector<std
   } else {
     ::execvp(argv[0], argv.data());
   }
-  throw ExecError(errno, command.front());
+  throw ExecError(exec_errno(command.front()), command.front());
 }
 
 } // namespace nslab

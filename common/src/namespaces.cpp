@@ -11,6 +11,7 @@
 
 namespace nslab {
 
+// [namespace-kinds]
 const std::array<NamespaceKind, 8> kNamespaceKinds = {{
     {"cgroup", CLONE_NEWCGROUP, "the cgroup root"},
     {"ipc", CLONE_NEWIPC, "System V IPC and POSIX message queues"},
@@ -21,6 +22,7 @@ const std::array<NamespaceKind, 8> kNamespaceKinds = {{
     {"user", CLONE_NEWUSER, "user and group ids, capabilities"},
     {"uts", CLONE_NEWUTS, "hostname and domain name"},
 }};
+// [namespace-kinds]
 
 const NamespaceKind& namespace_kind(std::string_view name) {
   const auto found = std::find_if(kNamespaceKinds.begin(), kNamespaceKinds.end(),

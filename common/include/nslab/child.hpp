@@ -20,7 +20,8 @@ class Child {
 public:
   /// Takes ownership of \p pid and its \p pidfd.
   Child(pid_t pid, UniqueFd pidfd) noexcept : pid_(pid), pidfd_(std::move(pidfd)) {}
-  Child(Child&&) noexcept = default;
+  /// Moves ownership; \p other no longer owns the child.
+  Child(Child&& other) noexcept = default;
   Child& operator=(Child&&) = delete;
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;

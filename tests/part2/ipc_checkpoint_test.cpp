@@ -1,0 +1,153 @@
+// part2: ipc-checkpoint, checked from outside the namespace.
+#include "harness.hpp"
+
+#include <csignal>
+#include <filesystem>
+#include <fmt/core.h>
+#include <gtest/gtest.h>
+#include <random>
+#include <regex>
+#include <sys/msg.h>
+
+namespace {
+
+using namespace nslab::testing;
+
+Command ipc_checkpoint(std::vector<std::string> arguments) {
+  arguments.insert(arguments.begin(), program("ipc-checkpoint"));
+  return Command{arguments};
+}
+
+// The queue id the parent announces with -v.
+int announced_queue(const std::string& out) {
+  std::smatch match;
+  if (!std::regex_search(out, match, std::regex("created System V message queue (\\d+)"))) {
+    ADD_FAILURE() << "no queue announced in:\n" << out;
+    return -1;
+  }
+  return std::stoi(match[1]);
+}
+
+bool queue_exists_here(int id) {
+  msqid_ds info{};
+  return ::msgctl(id, IPC_STAT, &info) == 0;
+}
+
+// A command that asks nslab-probe, inside the child, whether the parent's
+// queue exists there, and prints the id it was told.
+std::vector<std::string> probe_parent_queue() {
+  return {"sh", "-c", "echo id=$NSLAB_PARENT_QUEUE; exec \"$0\" sysv-queue-exists \"$NSLAB_PARENT_QUEUE\"",
+          probe()};
+}
+
+class IpcCheckpoint : public ::testing::Test {
+protected:
+  void TearDown() override { EXPECT_TRUE(leftover_processes().empty()); }
+};
+
+TEST_F(IpcCheckpoint, CommandRunsOnlyAfterTheRelease) {
+  const Result r = run(ipc_checkpoint({"-d", "300", "--", "echo", "COMMAND-RAN"}));
+  ASSERT_EQ(r.code(), 0) << r.describe();
+  // Both processes write to one pipe, and the parent writes (and flushes)
+  // this line before it releases the child: the order is causal.
+  const auto released = r.out.find("Parent: setup done, releasing the child");
+  const auto ran = r.out.find("COMMAND-RAN");
+  ASSERT_NE(released, std::string::npos) << r.describe();
+  ASSERT_NE(ran, std::string::npos) << r.describe();
+  EXPECT_LT(released, ran) << r.describe();
+}
+
+TEST_F(IpcCheckpoint, ParentsQueueIsInvisibleInANewIpcNamespace) {
+  Command command = ipc_checkpoint({"-v", "-d", "0", "--"});
+  for (auto& word : probe_parent_queue()) command.argv.push_back(word);
+  const Result r = run(command);
+  const int id = announced_queue(r.out);
+  EXPECT_NE(r.out.find(fmt::format("id={}\n", id)), std::string::npos) << r.describe();
+  EXPECT_EQ(r.code(), 1) << "the probe found the parent's queue\n" << r.describe();
+  EXPECT_NE(r.out.find("NOT visible here"), std::string::npos) << r.describe();
+  EXPECT_FALSE(queue_exists_here(id)) << "queue " << id << " left on the host";
+}
+
+TEST_F(IpcCheckpoint, ParentsQueueIsVisibleWithShareIpc) {
+  Command command = ipc_checkpoint({"-v", "-d", "0", "--share-ipc", "--"});
+  for (auto& word : probe_parent_queue()) command.argv.push_back(word);
+  const Result r = run(command);
+  const int id = announced_queue(r.out);
+  EXPECT_EQ(r.code(), 0) << "the probe did not find the parent's queue\n" << r.describe();
+  EXPECT_NE(r.out.find("visible here: same IPC namespace"), std::string::npos) << r.describe();
+  EXPECT_FALSE(queue_exists_here(id)) << "queue " << id << " left on the host";
+}
+
+TEST_F(IpcCheckpoint, ParentsQueueExistsOnTheHostWhileTheChildRuns) {
+  Command command = ipc_checkpoint({"-v", "-d", "0", "--", "sh", "-c", "echo started; read wait"});
+  command.close_stdin = false;
+  Running running = start(command);
+  ASSERT_TRUE(running.wait_for_output("started"));
+  const int id = announced_queue(running.out_so_far());
+  EXPECT_TRUE(queue_exists_here(id));
+  running.send_signal(SIGTERM);
+  const Result r = running.finish();
+  EXPECT_EQ(r.code(), 143) << r.describe();
+  EXPECT_FALSE(queue_exists_here(id)) << "SIGTERM left queue " << id << " behind";
+}
+
+key_t random_key() {
+  std::random_device random;
+  return static_cast<key_t>(random() & 0x3fffffff) | 0x40000000;
+}
+
+TEST_F(IpcCheckpoint, QueuesMadeInsideDoNotReachTheHost) {
+  const key_t key = random_key();
+  const Result r = run(ipc_checkpoint({"-d", "0", "--", probe(), "sysv-queue-create",
+                                       std::to_string(key)}));
+  ASSERT_EQ(r.code(), 0) << "could not make a queue inside\n" << r.describe();
+  EXPECT_EQ(::msgget(key, 0), -1) << "the child's queue appeared on the host";
+}
+
+TEST_F(IpcCheckpoint, WithShareIpcQueuesMadeInsideDoReachTheHost) {
+  // The control experiment: if this failed, the test above would prove nothing.
+  const key_t key = random_key();
+  const Result r = run(ipc_checkpoint({"-d", "0", "--share-ipc", "--", probe(),
+                                       "sysv-queue-create", std::to_string(key)}));
+  ASSERT_EQ(r.code(), 0) << r.describe();
+  const int id = ::msgget(key, 0);
+  EXPECT_NE(id, -1) << "the shared namespace's queue is missing";
+  ::msgctl(id, IPC_RMID, nullptr);
+}
+
+TEST_F(IpcCheckpoint, ParentKilledDuringSetupMeansCommandNeverRuns) {
+  const TempDir dir;
+  const std::string marker = dir.path() + "/command-ran";
+  Running running = start(ipc_checkpoint({"-v", "-d", "10000", "--", "touch", marker}));
+  ASSERT_TRUE(running.wait_for_output("doing setup work")) << running.out_so_far();
+  const int id = announced_queue(running.out_so_far());
+  running.send_signal(SIGKILL);
+  const Result r = running.finish();
+  EXPECT_EQ(r.status, nslab::ExitStatus::killed(SIGKILL));
+  // The orphaned child and the janitor come to this subreaper; wait for them.
+  EXPECT_TRUE(leftover_processes().empty());
+  EXPECT_FALSE(std::filesystem::exists(marker)) << "COMMAND ran without a release";
+  EXPECT_FALSE(queue_exists_here(id)) << "SIGKILL left queue " << id << " behind";
+}
+
+TEST_F(IpcCheckpoint, InterruptDuringSetupCleansUp) {
+  Running running = start(ipc_checkpoint({"-v", "-d", "10000", "--", "true"}));
+  ASSERT_TRUE(running.wait_for_output("doing setup work")) << running.out_so_far();
+  const int id = announced_queue(running.out_so_far());
+  running.send_signal(SIGINT);
+  const Result r = running.finish();
+  EXPECT_EQ(r.code(), 130) << r.describe();
+  EXPECT_FALSE(queue_exists_here(id)) << "SIGINT left queue " << id << " behind";
+}
+
+TEST_F(IpcCheckpoint, ExitStatusesFollowTheContract) {
+  EXPECT_EQ(run(ipc_checkpoint({"-d", "0", "sh", "-c", "exit 9"})).code(), 9);
+  EXPECT_EQ(run(ipc_checkpoint({"-d", "0", "nslab-no-such-command"})).code(), 127);
+  const Result bad_delay = run(ipc_checkpoint({"-d", "soon", "true"}));
+  EXPECT_EQ(bad_delay.code(), 125) << bad_delay.describe();
+  EXPECT_EQ(bad_delay.err.substr(0, bad_delay.err.find('\n')),
+            "ipc-checkpoint: -d: expected a whole number from 0 to 3600000, got 'soon'");
+  EXPECT_EQ(run(ipc_checkpoint({"-h"})).code(), 0);
+}
+
+} // namespace
