@@ -77,7 +77,9 @@ Options parse_options(int argc, char** argv) {
 // [child]
 // Runs in the child, inside the new UTS namespace.
 int child_main(const Options& options, const nslab::Narrator& narrator) {
+  // BEGIN EXERCISE part1.sethostname: set this UTS namespace's hostname to options.hostname
   nslab::set_hostname(options.hostname);
+  // END EXERCISE part1.sethostname
   narrator.child("my hostname is now \"{}\"", nslab::current_hostname());
   if (narrator.enabled()) {
     // No new PID namespace here, so getppid() names the parent as /proc sees it.

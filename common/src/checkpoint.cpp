@@ -44,20 +44,24 @@ Checkpoint::Checkpoint() : pipe_(make_pipe()) {}
 
 // [checkpoint-wait]
 Checkpoint::Outcome Checkpoint::wait() {
+  // BEGIN EXERCISE part2.checkpoint-wait: close the write end, read one byte; a byte means released, end-of-file means the parent died
   pipe_.write_end.reset();
   char byte = 0;
   const ssize_t got = read_retrying(pipe_.read_end.get(), &byte, 1);
   check(got, "read", "checkpoint pipe");
   pipe_.read_end.reset();
   return got == 1 ? Outcome::kReleased : Outcome::kParentDied;
+  // END EXERCISE part2.checkpoint-wait
 }
 // [checkpoint-wait]
 
 // [checkpoint-release]
 void Checkpoint::release() {
+  // BEGIN EXERCISE part2.checkpoint-release: close the read end, write the go byte, close the write end
   pipe_.read_end.reset();
   check(::write(pipe_.write_end.get(), &kGoByte, 1), "write", "checkpoint pipe");
   pipe_.write_end.reset();
+  // END EXERCISE part2.checkpoint-release
 }
 // [checkpoint-release]
 

@@ -1,6 +1,6 @@
 #include "nslab/child.hpp"
 
-#include "nslab/checkpoint.hpp"
+#include "gate.hpp"
 #include "nslab/hostname.hpp"
 #include "nslab/namespaces.hpp"
 #include "nslab/signals.hpp"
@@ -8,6 +8,10 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <string>
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <unistd.h>
@@ -21,16 +25,16 @@ using namespace std::chrono_literals;
 constexpr int kOwnUts = CLONE_NEWUSER | CLONE_NEWUTS;
 
 TEST(CloneChild, ChildRunsInTheRequestedNamespaces) {
-  nslab::Checkpoint checkpoint;
+  nslab::testing::Gate gate;
   nslab::Child child = nslab::clone_child(kOwnUts, [&] {
     nslab::set_hostname("nslab-child");
-    return checkpoint.wait() == nslab::Checkpoint::Outcome::kReleased ? 0 : 1;
+    return gate.pass() ? 0 : 1;
   });
   const auto& uts = nslab::namespace_kind("uts");
   const auto& net = nslab::namespace_kind("net");
   EXPECT_NE(nslab::namespace_id(child.pid(), uts), nslab::namespace_id(::getpid(), uts));
   EXPECT_EQ(nslab::namespace_id(child.pid(), net), nslab::namespace_id(::getpid(), net));
-  checkpoint.release();
+  gate.open();
   EXPECT_EQ(child.wait(), nslab::ExitStatus::exited(0));
   EXPECT_NE(nslab::current_hostname(), "nslab-child");
 }
@@ -39,6 +43,36 @@ TEST(CloneChild, ExitStatusAndSignalAreDecoded) {
   EXPECT_EQ(nslab::clone_child(0, [] { return 42; }).wait(), nslab::ExitStatus::exited(42));
   EXPECT_EQ(nslab::clone_child(0, [] { ::raise(SIGKILL); return 0; }).wait(),
             nslab::ExitStatus::killed(SIGKILL));
+}
+
+// Reads /proc/self/maps in the child: the mapping that holds the child's
+// stack must have an inaccessible page directly below it.
+bool stack_has_guard_page_below() {
+  const int on_the_stack = 0;
+  const auto here = reinterpret_cast<std::uintptr_t>(&on_the_stack);
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  std::uintptr_t previous_end = 0;
+  std::string previous_perms;
+  while (std::getline(maps, line)) {
+    std::uintptr_t start = 0;
+    std::uintptr_t end = 0;
+    char perms[5] = {};
+    if (std::sscanf(line.c_str(), "%lx-%lx %4s", &start, &end, perms) != 3) {
+      continue;
+    }
+    if (start <= here && here < end) {
+      return previous_end == start && previous_perms == "---p";
+    }
+    previous_end = end;
+    previous_perms = perms;
+  }
+  return false;
+}
+
+TEST(CloneChild, StackHasAGuardPageBelowIt) {
+  EXPECT_EQ(nslab::clone_child(0, [] { return stack_has_guard_page_below() ? 0 : 1; }).wait(),
+            nslab::ExitStatus::exited(0));
 }
 
 #if !defined(__SANITIZE_ADDRESS__) // ASan turns the overflow into its own report
@@ -60,20 +94,20 @@ TEST(CloneChild, StackOverflowHitsTheGuardPage) {
 TEST(Child, DestructorKillsAndReapsARunningChild) {
   pid_t pid = 0;
   {
-    nslab::Checkpoint checkpoint;
-    nslab::Child child = nslab::clone_child(0, [&] { (void)checkpoint.wait(); return 0; });
+    nslab::testing::Gate gate;
+    nslab::Child child = nslab::clone_child(0, [&] { (void)gate.pass(); return 0; });
     pid = child.pid();
-    // The checkpoint outlives the child here, so it is still blocked.
+    // The gate outlives the child here, so it is still blocked.
   }
   EXPECT_EQ(::kill(pid, 0), -1);
   EXPECT_EQ(errno, ESRCH);
 }
 
 TEST(Child, WaitForGivesUpAtTheTimeout) {
-  nslab::Checkpoint checkpoint;
-  nslab::Child child = nslab::clone_child(0, [&] { (void)checkpoint.wait(); return 3; });
+  nslab::testing::Gate gate;
+  nslab::Child child = nslab::clone_child(0, [&] { (void)gate.pass(); return 3; });
   EXPECT_FALSE(child.wait_for(10ms).has_value());
-  checkpoint.release();
+  gate.open();
   EXPECT_EQ(child.wait_for(5000ms), nslab::ExitStatus::exited(3));
 }
 

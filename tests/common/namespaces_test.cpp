@@ -1,6 +1,6 @@
 #include "nslab/namespaces.hpp"
 
-#include "nslab/checkpoint.hpp"
+#include "gate.hpp"
 #include "nslab/child.hpp"
 #include "nslab/error.hpp"
 
@@ -27,13 +27,13 @@ TEST(NamespaceId, IsTheInodeOfTheProcFile) {
 }
 
 TEST(NamespaceTable, MarksNewAndSharedNamespaces) {
-  nslab::Checkpoint checkpoint;
+  nslab::testing::Gate gate;
   nslab::Child child = nslab::clone_child(CLONE_NEWUSER | CLONE_NEWUTS, [&] {
-    (void)checkpoint.wait();
+    (void)gate.pass();
     return 0;
   });
   const std::string table = nslab::namespace_table(::getpid(), child.pid());
-  checkpoint.release();
+  gate.open();
   EXPECT_NE(table.find("uts"), std::string::npos) << table;
   const auto row = [&](std::string_view name) {
     const auto start = table.find(std::string(name) + " ");

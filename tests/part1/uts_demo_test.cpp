@@ -3,6 +3,7 @@
 #include "nslab/hostname.hpp"
 #include "nslab/namespaces.hpp"
 
+#include <csignal>
 #include <fmt/core.h>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -60,6 +61,14 @@ TEST_F(UtsDemo, VerboseShowsBothHostnamesAndTheTable) {
             std::string::npos) << r.out;
   EXPECT_NE(r.out.find("uts "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("NEW"), std::string::npos) << r.out;
+}
+
+TEST_F(UtsDemo, KillingTheParentTakesTheChildWithIt) {
+  Running running = start(Command{{program("uts-demo"), "--", "sh", "-c", "echo started; exec sleep 30"}});
+  ASSERT_TRUE(running.wait_for_output("started")) << running.out_so_far();
+  running.send_signal(SIGKILL);
+  EXPECT_EQ(running.finish().status, nslab::ExitStatus::killed(SIGKILL));
+  // TearDown checks that the sleeping child did not outlive its parent.
 }
 
 TEST_F(UtsDemo, PassesTheCommandsExitStatusThrough) {
