@@ -50,27 +50,19 @@ Options parse_options(int argc, char** argv) {
                                         {"help", no_argument, nullptr, 'h'},
                                         {nullptr, 0, nullptr, 0}};
   Options options;
-  opterr = 0; // we print our own one-line reason, then the usage
-  int option;
-  // The leading '+' stops at the first non-option, so COMMAND's own options
-  // (as in `uts-demo ls -l`) are left for COMMAND.
-  while ((option = getopt_long(argc, argv, "+:hvn:", long_options, nullptr)) != -1) {
-    switch (option) {
-    case 'h':
-      fmt::print("{}", kUsage);
-      std::exit(nslab::kExitOk);
-    case 'v':
-      options.verbose = true;
-      break;
-    case 'n':
-      options.hostname = optarg;
-      break;
-    default:
-      throw nslab::option_error(option, optopt, argv[optind - 1]);
-    }
-  }
+  const int first_word = nslab::parse_options(
+      argc, argv, "+:hvn:", long_options, kUsage, [&](int option, const char* value) {
+        switch (option) {
+        case 'v':
+          options.verbose = true;
+          break;
+        case 'n':
+          options.hostname = value;
+          break;
+        }
+      });
   nslab::validate_hostname(options.hostname, "-n");
-  options.command = nslab::command_or_shell(argc, argv, optind);
+  options.command = nslab::command_or_shell(argc, argv, first_word);
   return options;
 }
 

@@ -67,27 +67,21 @@ Options parse_options(int argc, char** argv) {
                                         {"help", no_argument, nullptr, 'h'},
                                         {nullptr, 0, nullptr, 0}};
   Options options;
-  opterr = 0;
-  int option;
-  while ((option = getopt_long(argc, argv, "+:hvd:", long_options, nullptr)) != -1) {
-    switch (option) {
-    case 'h':
-      fmt::print("{}", kUsage);
-      std::exit(nslab::kExitOk);
-    case 'v':
-      options.verbose = true;
-      break;
-    case 'd':
-      options.delay_ms = nslab::parse_number(optarg, "-d", 0, 3'600'000);
-      break;
-    case kShareIpc:
-      options.share_ipc = true;
-      break;
-    default:
-      throw nslab::option_error(option, optopt, argv[optind - 1]);
-    }
-  }
-  options.command = nslab::command_or_shell(argc, argv, optind);
+  const int first_word = nslab::parse_options(
+      argc, argv, "+:hvd:", long_options, kUsage, [&](int option, const char* value) {
+        switch (option) {
+        case 'v':
+          options.verbose = true;
+          break;
+        case 'd':
+          options.delay_ms = nslab::parse_number(value, "-d", 0, 3'600'000);
+          break;
+        case kShareIpc:
+          options.share_ipc = true;
+          break;
+        }
+      });
+  options.command = nslab::command_or_shell(argc, argv, first_word);
   return options;
 }
 

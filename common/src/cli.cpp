@@ -26,6 +26,23 @@ int run_main(std::string_view program_name, std::string_view usage,
   return kExitSetupFailed;
 }
 
+int parse_options(int argc, char** argv, const char* short_options, const option* long_options,
+                  std::string_view usage, const std::function<void(int, const char*)>& handle) {
+  opterr = 0; // we print our own one-line reason, then the usage
+  int option;
+  while ((option = getopt_long(argc, argv, short_options, long_options, nullptr)) != -1) {
+    if (option == 'h') {
+      fmt::print("{}", usage);
+      std::exit(kExitOk);
+    }
+    if (option == '?' || option == ':') {
+      throw option_error(option, optopt, argv[optind - 1]);
+    }
+    handle(option, optarg);
+  }
+  return optind;
+}
+
 UsageError option_error(int getopt_result, int option, const char* argument) {
   // getopt leaves optopt at 0 for an unknown long option; the argument
   // itself is then the best name for it.

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fmt/core.h>
+#include <fmt/format.h>
 #include <fstream>
 #include <poll.h>
 #include <sched.h>
@@ -108,7 +109,8 @@ std::string program(std::string_view name) {
 std::string probe() { return NSLAB_PROBE; }
 
 std::string Result::describe() const {
-  return fmt::format("status: {}{}\n--- stdout ---\n{}--- stderr ---\n{}", status.describe(),
+  return fmt::format("$ {}\nstatus: {}{}\n--- stdout ---\n{}--- stderr ---\n{}", command,
+                     status.describe(),
                      timed_out ? " (timed out, killed by the harness)" : "", out, err);
 }
 
@@ -147,6 +149,8 @@ Running start(const Command& command) {
   running.pidfd_.reset(check(open_pidfd(pid), "pidfd_open"));
   running.started_ = Clock::now();
   running.timeout_ = command.timeout;
+  running.command_ = fmt::format("{}{}", wrap ? "(in a new user namespace) " : "",
+                                 fmt::join(command.argv, " "));
   running.stdout_ = std::move(output.read_end);
   running.stderr_ = std::move(errors.read_end);
   check(::fcntl(running.stdout_.get(), F_SETFL, O_NONBLOCK), "fcntl");
@@ -221,6 +225,7 @@ Result Running::finish() {
   append_available(stdout_.get(), out_);
   append_available(stderr_.get(), err_);
   result.status = ExitStatus::from_siginfo(info);
+  result.command = command_;
   result.out = out_;
   result.err = err_;
   return result;

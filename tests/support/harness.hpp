@@ -41,6 +41,7 @@ struct Command {
 
 /// What a finished program did.
 struct Result {
+  std::string command;               ///< The command line, for failure messages.
   std::string out;                   ///< Everything it wrote to stdout.
   std::string err;                   ///< Everything it wrote to stderr.
   ExitStatus status = ExitStatus::exited(-1); ///< How it ended.
@@ -90,6 +91,7 @@ private:
   std::string out_;
   std::string err_;
   milliseconds timeout_{0};
+  std::string command_;
   std::chrono::steady_clock::time_point started_;
   bool reaped_ = false;
 };

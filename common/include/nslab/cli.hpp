@@ -6,6 +6,7 @@
 #include "nslab/error.hpp"
 
 #include <functional>
+#include <getopt.h>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,16 @@ namespace nslab {
 /// any other error prints `NAME: reason`; both exit 125. Only `main` calls it.
 [[nodiscard]] int run_main(std::string_view program_name, std::string_view usage,
                            const std::function<int()>& body);
+
+/// Runs getopt_long(3) over \p argv and calls \p handle for each option with
+/// its value (or nullptr). It answers `-h`/`--help` itself (usage to stdout,
+/// exit 0) and throws a UsageError for an unknown option or a missing value.
+/// \p short_options must start with `+:`: `+` stops at the first word that
+/// is not an option, so COMMAND keeps its own options, and `:` reports a
+/// missing value apart from an unknown option. Returns the index of the
+/// first word after the options.
+int parse_options(int argc, char** argv, const char* short_options, const option* long_options,
+                  std::string_view usage, const std::function<void(int, const char*)>& handle);
 
 /// The UsageError for getopt's `'?'` (unknown option) or `':'` (missing
 /// argument) result. Pass the result, `optopt` and the argument getopt was
