@@ -11,7 +11,6 @@
 #include "nslab/child.hpp"
 #include "nslab/cli.hpp"
 #include "nslab/hostname.hpp"
-#include "nslab/namespaces.hpp"
 #include "nslab/narrator.hpp"
 #include "nslab/supervise.hpp"
 
@@ -73,10 +72,8 @@ int child_main(const Options& options, const nslab::Narrator& narrator) {
   nslab::set_hostname(options.hostname);
   // END EXERCISE part1.sethostname
   narrator.child("my hostname is now \"{}\"", nslab::current_hostname());
-  if (narrator.enabled()) {
-    // No new PID namespace here, so getppid() names the parent as /proc sees it.
-    fmt::print("{}", nslab::namespace_table(::getppid(), ::getpid()));
-  }
+  // No new PID namespace here, so getppid() names the parent as /proc sees it.
+  narrator.namespaces(::getppid(), ::getpid());
   nslab::exec_command(options.command);
 }
 // [child]

@@ -17,7 +17,6 @@
 #include "nslab/child.hpp"
 #include "nslab/cli.hpp"
 #include "nslab/janitor.hpp"
-#include "nslab/namespaces.hpp"
 #include "nslab/narrator.hpp"
 #include "nslab/supervise.hpp"
 
@@ -159,9 +158,7 @@ int run(const Options& options) {
     return errors.report_failures([&] { return child_main(options, queue.id(), checkpoint); });
   });
   narrator.parent("child {} is waiting at the checkpoint", child.pid());
-  if (narrator.enabled()) {
-    fmt::print("{}", nslab::namespace_table(::getpid(), child.pid()));
-  }
+  narrator.namespaces(::getpid(), child.pid());
   narrator.parent("doing setup work for {} ms", options.delay_ms);
   // [release]
   if (const auto signal = do_setup_work(options.delay_ms, signals)) {

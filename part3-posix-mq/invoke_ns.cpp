@@ -20,7 +20,6 @@
 #include "nslab/error.hpp"
 #include "nslab/exit_status.hpp"
 #include "nslab/hostname.hpp"
-#include "nslab/namespaces.hpp"
 #include "nslab/narrator.hpp"
 #include "nslab/signals.hpp"
 #include "nslab/supervise.hpp"
@@ -372,9 +371,7 @@ int run(const Options& options) {
         [&] { return child_side(options, say, checkpoint, queue ? &*queue : nullptr); });
   });
   say.parent("started child {}", child.pid());
-  if (say.enabled()) {
-    fmt::print("{}", nslab::namespace_table(::getpid(), child.pid()));
-  }
+  say.namespaces(::getpid(), child.pid());
   checkpoint.release();
   if (!queue) {
     return finish_command(child, errors, signals, options, say);

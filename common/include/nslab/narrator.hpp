@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fmt/core.h>
 #include <string_view>
+#include <sys/types.h>
 #include <utility>
 
 namespace nslab {
@@ -30,6 +31,11 @@ public:
   void child(fmt::format_string<Args...> format, Args&&... args) const {
     say(" Child: ", fmt::format(format, std::forward<Args>(args)...));
   }
+
+  /// The table of namespace ids for \p parent and \p child (see
+  /// namespace_table()). Both must be alive: a process that has exited has no
+  /// namespaces left to show.
+  void namespaces(pid_t parent, pid_t child) const;
 
 private:
   void say(std::string_view side, std::string_view line) const;
