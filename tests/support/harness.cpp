@@ -202,6 +202,8 @@ void Running::send_signal(int signal) {
         "pidfd_send_signal");
 }
 
+void Running::close_stdin() { stdin_.reset(); }
+
 Result Running::finish() {
   Result result;
   const auto deadline = started_ + timeout_;

@@ -75,7 +75,11 @@ public:
   [[nodiscard]] const std::string& out_so_far() const noexcept { return out_; }
   /// Sends \p signal to the program (through its pidfd).
   void send_signal(int signal);
-  /// Waits for the program to exit (within the command's timeout) and reaps it.
+  /// Closes the program's stdin (kept open with close_stdin = false), so a
+  /// program that reads it sees end-of-file.
+  void close_stdin();
+  /// Waits for the program to exit (within the command's timeout) and reaps
+  /// it; stdin stays open until then.
   [[nodiscard]] Result finish();
 
 private:

@@ -1,0 +1,244 @@
+// isolate: a small `docker run`. Runs COMMAND in new user, mount, PID, UTS,
+// IPC, network and cgroup namespaces, on a busybox root filesystem, as root
+// inside, even when started by an ordinary user.
+//
+// Follows Ifeanyi Ubah, "A deep dive into Linux namespaces" (the article's
+// isolate), and fixes what it leaves open: the uid map follows the invoker
+// instead of a hard-coded 1000, the rootfs path is not tied to the working
+// directory, mounts never propagate to the host, the old root leaves no
+// directory behind, lo comes up, and the exit status tells what happened.
+//
+// The order matters throughout; mounts.hpp explains the mount steps.
+
+#include "init.hpp"
+#include "mounts.hpp"
+#include "netlink.hpp"
+#include "options.hpp"
+#include "steps.hpp"
+#include "user_namespace.hpp"
+
+#include "nslab/checkpoint.hpp"
+#include "nslab/child.hpp"
+#include "nslab/cli.hpp"
+#include "nslab/error.hpp"
+#include "nslab/exit_status.hpp"
+#include "nslab/hostname.hpp"
+#include "nslab/narrator.hpp"
+#include "nslab/signals.hpp"
+#include "nslab/supervise.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <cstdlib>
+#include <fmt/core.h>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace isolate {
+namespace {
+
+using namespace std::chrono_literals;
+
+// [namespace-flags]
+constexpr int kNamespaceFlags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
+                                CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
+// [namespace-flags]
+
+// How long a forwarded signal may go unanswered before the container is
+// killed: PID 1 ignores every signal it has no handler for.
+constexpr auto kSignalGrace = 2s;
+
+/// The rootfs as one absolute path without symlinks, which the bind mount
+/// and pivot_root(2) need. Checked here, before any namespace exists.
+std::string resolve_rootfs(const std::string& rootfs) {
+  const std::unique_ptr<char, decltype(&std::free)> resolved(::realpath(rootfs.c_str(), nullptr),
+                                                             &std::free);
+  if (!resolved) {
+    nslab::throw_errno("rootfs", rootfs);
+  }
+  struct stat info {};
+  nslab::check(::stat(resolved.get(), &info), "rootfs", rootfs);
+  if (!S_ISDIR(info.st_mode)) {
+    throw nslab::Error(ENOTDIR, "rootfs", rootfs);
+  }
+  return resolved.get();
+}
+
+/// The container's network, decided before clone so that the child's copy
+/// of memory already holds it.
+struct NetworkPlan {
+  NetMode mode;
+  std::optional<nslab::net::Subnet> subnet; ///< veth only: the pair's /30
+};
+
+// [plan-network]
+/// Picks the network mode, and for veth the /30, in the host's namespace.
+/// \p host_route is opened here when veth needs it afterwards.
+NetworkPlan plan_network(const Options& options, std::optional<nslab::net::RouteSocket>& host_route,
+                         const nslab::Narrator& say) {
+  if (options.net && *options.net != NetMode::kVeth) {
+    return {*options.net, std::nullopt};
+  }
+  host_route.emplace();
+  // Found by trying: root in a user namespace is still not root over the
+  // host's links.
+  if (!host_route->can_administer_links()) {
+    host_route.reset();
+    if (options.net || options.ip) {
+      throw std::runtime_error("--net veth needs root (CAP_NET_ADMIN in the host's network "
+                               "namespace); try --net loopback");
+    }
+    if (say.enabled()) {
+      fmt::print(stderr, "isolate: --net loopback, because a veth pair needs root "
+                         "(CAP_NET_ADMIN in the host's network namespace)\n");
+    }
+    return {NetMode::kLoopback, std::nullopt};
+  }
+  if (options.ip) {
+    nslab::net::ensure_subnet_free(*host_route, *options.ip);
+    return {NetMode::kVeth, options.ip};
+  }
+  // The pid spreads concurrent instances' searches far apart (see netlink.hpp).
+  return {NetMode::kVeth,
+          nslab::net::choose_free_subnet(*host_route, static_cast<unsigned>(::getpid()))};
+}
+// [plan-network]
+
+// [container-network]
+void set_up_network(const NetworkPlan& plan) {
+  if (plan.mode == NetMode::kNone) {
+    return; // lo stays down, as a new network namespace starts
+  }
+  // A socket of our own: the one inherited from the parent was opened in the
+  // host's network namespace and would change the host's links.
+  nslab::net::RouteSocket inside;
+  if (plan.mode == NetMode::kVeth) {
+    nslab::net::set_up_container_end(inside, *plan.subnet);
+  } else {
+    nslab::net::set_up_loopback(inside);
+  }
+}
+// [container-network]
+
+std::string describe(const NetworkPlan& plan) {
+  if (plan.mode != NetMode::kVeth) {
+    return std::string(net_mode_name(plan.mode));
+  }
+  return fmt::format("veth, eth0 {}/30", nslab::net::format_ipv4(plan.subnet->container_address()));
+}
+
+// [seal]
+/// The last steps before exec: nothing of isolate's may reach COMMAND.
+void seal_process() {
+  // CLOEXEC rather than close: the error channel must stay open until the
+  // exec itself, to report its failure; every other descriptor goes then.
+  nslab::check(::close_range(3, UINT_MAX, CLOSE_RANGE_CLOEXEC), "close_range");
+  // No set-user-ID binary or file capability can raise COMMAND's privileges.
+  nslab::check(::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl", "PR_SET_NO_NEW_PRIVS");
+}
+// [seal]
+
+/// Replaces the environment, so execvp's PATH search uses the container's PATH.
+void replace_environment(const std::vector<std::string>& env) {
+  ::clearenv();
+  for (const std::string& assignment : env) {
+    const auto equals = assignment.find('=');
+    nslab::check(::setenv(assignment.substr(0, equals).c_str(),
+                          assignment.substr(equals + 1).c_str(), 1),
+                 "setenv", assignment);
+  }
+}
+
+// [container-main]
+/// The child, from clone(2) to exec: it runs inside all the new namespaces.
+int container_main(const Options& options, const NetworkPlan& network,
+                   nslab::Checkpoint& checkpoint, nslab::ErrorChannel& errors,
+                   const nslab::Narrator& say) {
+  // Until the parent has written our id maps we are "nobody" in here and may
+  // not mount anything.
+  if (checkpoint.wait() == nslab::Checkpoint::Outcome::kParentDied) {
+    return nslab::kExitSetupFailed;
+  }
+  const Steps step(say, Steps::Side::kChild);
+  step("become root inside", become_root_inside);
+  step("make every mount private", make_mounts_private);
+  step("bind the rootfs onto itself", [&] { bind_onto_itself(options.rootfs); });
+  step("pivot_root (old root at /tmp)", [&] { pivot_into(options.rootfs); });
+  step("mount /proc", mount_proc);
+  step("make /dev", make_dev);
+  step("mount /sys read-only", mount_sys);
+  step("detach the old root", detach_old_root);
+  step("mount /tmp", mount_tmp);
+  step("set the hostname", [&] { nslab::set_hostname(options.hostname); });
+  step(fmt::format("network: {}", describe(network)), [&] { set_up_network(network); });
+  step("close fds on exec, no_new_privs", seal_process);
+  replace_environment(options.env);
+  if (options.init) {
+    return run_init(options.command, errors);
+  }
+  nslab::exec_command(options.command);
+}
+// [container-main]
+
+// [parent-main]
+int run(const Options& options) {
+  const nslab::Narrator say(options.verbose);
+  const Steps step(say, Steps::Side::kParent);
+  // Blocked from here on: a signal waits until we can pass it on.
+  nslab::SignalFd signals;
+  std::optional<nslab::net::RouteSocket> host_route;
+  const NetworkPlan network =
+      step("plan the network", [&] { return plan_network(options, host_route, say); });
+  nslab::Checkpoint checkpoint;
+  nslab::ErrorChannel errors;
+  nslab::Child child = step("clone into new namespaces", [&] {
+    return nslab::clone_child(kNamespaceFlags, [&] {
+      return errors.report_failures(
+          [&] { return container_main(options, network, checkpoint, errors, say); });
+    });
+  });
+  // If anything below throws, ~Child kills the waiting child.
+  step("write uid_map, setgroups, gid_map", [&] { write_id_maps(child.pid(), options.id_map); });
+  // [host-end]
+  // Declared after the child, so on every way out the pair is deleted first.
+  std::optional<nslab::net::HostEnd> host_end;
+  if (network.mode == NetMode::kVeth) {
+    host_end.emplace(step("create the veth pair", [&] {
+      return nslab::net::set_up_host_end(*host_route, child.pid(), *network.subnet);
+    }));
+    say.parent("{} {}/30 UP <-> eth0 {}/30 in the container", host_end->name(),
+               nslab::net::format_ipv4(network.subnet->host_address()),
+               nslab::net::format_ipv4(network.subnet->container_address()));
+  }
+  // [host-end]
+  say.parent("namespaces of isolate and of the container:");
+  say.namespaces(::getpid(), child.pid());
+  checkpoint.release();
+  if (const auto failure = errors.receive()) {
+    // The child's one line, then its status; it exits right after sending.
+    fmt::print(stderr, "isolate: {}\n", failure->message);
+    child.wait();
+    return failure->exit_code;
+  }
+  const nslab::ExitStatus status = nslab::wait_forwarding_signals(child, signals, kSignalGrace);
+  say.parent("the container {}", status.describe());
+  return status.shell_status();
+}
+// [parent-main]
+
+} // namespace
+} // namespace isolate
+
+int main(int argc, char** argv) {
+  return nslab::run_main("isolate", isolate::kUsage, [&] {
+    isolate::Options options = isolate::parse_options(argc, argv);
+    options.rootfs = isolate::resolve_rootfs(options.rootfs);
+    return isolate::run(options);
+  });
+}

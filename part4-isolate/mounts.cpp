@@ -1,0 +1,140 @@
+#include "mounts.hpp"
+
+#include "nslab/error.hpp"
+#include "nslab/unique_fd.hpp"
+
+#include <array>
+#include <fcntl.h>
+#include <fmt/core.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace isolate {
+namespace {
+
+// Where pivot_into() parks the old root. The rootfs's own /tmp is the one
+// directory we cover with a tmpfs anyway, so no directory is ever created in
+// the rootfs: it may be read-only to us, and other containers may share it.
+constexpr const char* kOldRoot = "/tmp";
+
+// The device nodes a program expects. Bind-mounting the host's node works in
+// a user namespace; mknod(2) does not, and a tmpfs mounted there is nodev.
+constexpr std::array<const char*, 6> kDeviceNodes = {"null",   "zero",    "full",
+                                                     "random", "urandom", "tty"};
+
+struct DevSymlink {
+  const char* path;
+  const char* target;
+};
+constexpr std::array<DevSymlink, 5> kDevSymlinks = {{
+    {"/dev/fd", "/proc/self/fd"},
+    {"/dev/stdin", "/proc/self/fd/0"},
+    {"/dev/stdout", "/proc/self/fd/1"},
+    {"/dev/stderr", "/proc/self/fd/2"},
+    {"/dev/ptmx", "pts/ptmx"},
+}};
+
+/// mount(2), throwing an error that names \p what (the mount point, usually).
+void mount_checked(const char* source, const char* target, const char* type, unsigned long flags,
+                   const char* data, const std::string& what) {
+  nslab::check(::mount(source, target, type, flags, data), "mount", what);
+}
+
+void bind_device_node(const char* name) {
+  const std::string source = fmt::format("{}/dev/{}", kOldRoot, name);
+  const std::string target = fmt::format("/dev/{}", name);
+  // A bind mount needs a mount point of the same kind: for a device node,
+  // an empty regular file does.
+  nslab::UniqueFd placeholder(nslab::check(
+      ::open(target.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666), "create", target));
+  mount_checked(source.c_str(), target.c_str(), nullptr, MS_BIND, nullptr, target);
+}
+
+void make_directory(const char* path, mode_t mode) {
+  nslab::check(::mkdir(path, mode), "mkdir", path);
+}
+
+} // namespace
+
+// [make-private]
+void make_mounts_private() {
+  // A new mount namespace starts with copies of the host's mounts, still
+  // tied to the host's peer groups. Owned by a new user namespace they are
+  // slaves, so the host's mounts and unmounts keep flowing in here; private
+  // cuts every tie, in both directions.
+  mount_checked(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr, "/, MS_REC|MS_PRIVATE");
+}
+// [make-private]
+
+// [pivot-root]
+void bind_onto_itself(const std::string& rootfs) {
+  // pivot_root(2) needs new_root to be a mount point; this makes it one.
+  mount_checked(rootfs.c_str(), rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr, rootfs);
+}
+
+void pivot_into(const std::string& rootfs) {
+  // BEGIN EXERCISE part4.pivot-root: make rootfs "/" with the old root on its /tmp
+  // glibc has no wrapper. put_old must lie under new_root: after the call,
+  // rootfs is "/" and the old root hangs at /tmp.
+  const std::string put_old = rootfs + kOldRoot;
+  nslab::check(::syscall(SYS_pivot_root, rootfs.c_str(), put_old.c_str()), "pivot_root", rootfs);
+  // Our working directory still points into the old tree; leave it.
+  nslab::check(::chdir("/"), "chdir", "/");
+  // END EXERCISE part4.pivot-root
+}
+
+void detach_old_root() {
+  // The old root still carries the host's /proc, /sys, /dev and the rest,
+  // copied into our namespace and locked together with it: a plain umount
+  // fails with EBUSY. MNT_DETACH takes the whole tree away at once.
+  nslab::check(::umount2(kOldRoot, MNT_DETACH), "umount2", kOldRoot);
+}
+// [pivot-root]
+
+// [mount-proc]
+void mount_proc() {
+  // BEGIN EXERCISE part4.mount-proc: a new proc on /proc, nosuid, nodev, noexec
+  // Before detach_old_root(): in a user namespace the kernel only allows a
+  // new proc while a complete one is visible, and the host's /proc is still
+  // there, under the old root.
+  mount_checked("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, "/proc");
+  // END EXERCISE part4.mount-proc
+}
+// [mount-proc]
+
+// [make-dev]
+void make_dev() {
+  mount_checked("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k", "/dev");
+  for (const char* name : kDeviceNodes) {
+    bind_device_node(name);
+  }
+  for (const DevSymlink& link : kDevSymlinks) {
+    nslab::check(::symlink(link.target, link.path), "symlink", link.path);
+  }
+  make_directory("/dev/pts", 0755);
+  // newinstance: our own pty numbering, not the host's ptys. No gid=5: that
+  // group may not exist (be mapped) in this user namespace.
+  mount_checked("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+                "newinstance,ptmxmode=0666,mode=0620", "/dev/pts");
+  make_directory("/dev/shm", 01777);
+  mount_checked("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", "/dev/shm");
+}
+// [make-dev]
+
+// [mount-sys]
+void mount_sys() {
+  // sysfs shows the network devices of the mounter's network namespace, so
+  // the kernel allows it only to a user namespace that owns that network
+  // namespace. Ours does: both were created by the same clone(2).
+  mount_checked("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr,
+                "/sys");
+}
+// [mount-sys]
+
+void mount_tmp() {
+  mount_checked("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", "/tmp");
+}
+
+} // namespace isolate

@@ -1,0 +1,31 @@
+// The mount namespace: the container's filesystem, built step by step.
+//
+// Call the steps in this order, inside a new mount (and user) namespace. The
+// old root stays reachable at /tmp from pivot_into() until
+// detach_old_root(): mount_proc() and mount_sys() need it there, and
+// make_dev() takes its device nodes from it.
+#pragma once
+
+#include <string>
+
+namespace isolate {
+
+/// Stops every mount and unmount in here from propagating to the host.
+void make_mounts_private();
+/// Makes \p rootfs a mount point, which pivot_root(2) requires.
+void bind_onto_itself(const std::string& rootfs);
+/// Makes \p rootfs the root; the old root moves onto the rootfs's /tmp.
+void pivot_into(const std::string& rootfs);
+/// A fresh /proc for the new PID namespace.
+void mount_proc();
+/// A minimal /dev: a tmpfs with device nodes bound from the host, the
+/// standard symlinks, /dev/pts and /dev/shm.
+void make_dev();
+/// /sys, read-only, showing this network namespace's devices.
+void mount_sys();
+/// Lazily unmounts the old root, so nothing of the host stays reachable.
+void detach_old_root();
+/// A private, empty /tmp.
+void mount_tmp();
+
+} // namespace isolate

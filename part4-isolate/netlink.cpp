@@ -1,0 +1,462 @@
+// netlink: the rtnetlink conversation behind `isolate --net veth`.
+//
+// Follows the NET section of Jean-Tiare Le Tigre's "Introduction to Linux
+// namespaces" and the network step of Ifeanyi Ubah's `isolate`, but builds
+// the real rtnetlink messages with libmnl instead of running `ip` or
+// hand-aligning structures: every message below is a netlink header, a
+// fixed family header (ifinfomsg or ifaddrmsg), then attributes.
+
+#include "netlink.hpp"
+
+#include <algorithm>
+#include <arpa/inet.h>
+#include <cerrno>
+#include <ctime>
+#include <fmt/core.h>
+#include <libmnl/libmnl.h>
+#include <linux/if.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <sys/socket.h>
+
+namespace nslab::net {
+namespace {
+
+// Big enough for a whole dump batch: the kernel fills a reply to the size of
+// the buffer the first recvmsg(2) offered, and truncates what does not fit.
+constexpr std::size_t kBufferSize = 32 * 1024;
+
+// What one request/reply exchange learned while libmnl walked the replies.
+struct Exchange {
+  const std::function<void(const nlmsghdr&)>* on_reply = nullptr;
+  std::string kernel_message;
+};
+
+int collect_kernel_message(const nlattr* attribute, void* data) {
+  if (mnl_attr_get_type(attribute) == NLMSGERR_ATTR_MSG &&
+      mnl_attr_validate(attribute, MNL_TYPE_NUL_STRING) >= 0) {
+    static_cast<Exchange*>(data)->kernel_message = mnl_attr_get_str(attribute);
+  }
+  return MNL_CB_OK;
+}
+
+// [extack]
+// An NLMSG_ERROR carries the errno (0 means "acknowledged"), a copy of the
+// request's header, the rest of the request unless the kernel capped it, and
+// then, with NETLINK_EXT_ACK, attributes such as NLMSGERR_ATTR_MSG.
+int on_error_message(const nlmsghdr* message, void* data) {
+  if (message->nlmsg_len < mnl_nlmsg_size(sizeof(nlmsgerr))) {
+    errno = EBADMSG;
+    return MNL_CB_ERROR;
+  }
+  const auto* error = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(message));
+  if ((message->nlmsg_flags & NLM_F_ACK_TLVS) != 0) {
+    std::size_t offset = sizeof(nlmsgerr);
+    if ((message->nlmsg_flags & NLM_F_CAPPED) == 0) {
+      const std::size_t echoed = error->msg.nlmsg_len - sizeof(nlmsghdr);
+      offset += (echoed + MNL_ALIGNTO - 1) & ~std::size_t{MNL_ALIGNTO - 1};
+    }
+    mnl_attr_parse(message, static_cast<unsigned>(offset), collect_kernel_message, data);
+  }
+  if (error->error == 0) {
+    return MNL_CB_STOP;
+  }
+  errno = error->error < 0 ? -error->error : error->error;
+  return MNL_CB_ERROR;
+}
+// [extack]
+
+int on_reply_message(const nlmsghdr* message, void* data) {
+  const auto& exchange = *static_cast<Exchange*>(data);
+  if (exchange.on_reply != nullptr && *exchange.on_reply) {
+    (*exchange.on_reply)(*message);
+  }
+  return MNL_CB_OK;
+}
+
+template <typename Header>
+Header& put_family_header(nlmsghdr& message) {
+  return *static_cast<Header*>(mnl_nlmsg_put_extra_header(&message, sizeof(Header)));
+}
+
+void put_interface_name(nlmsghdr& message, std::string_view name) {
+  mnl_attr_put_strz(&message, IFLA_IFNAME, std::string(name).c_str());
+}
+
+} // namespace
+
+NetlinkError::NetlinkError(int errnum, std::string request, std::string object,
+                           std::string kernel_message)
+    : Error(errnum, std::move(request), std::move(object)),
+      kernel_message_(std::move(kernel_message)), line_(Error::what()) {
+  if (!kernel_message_.empty()) {
+    line_ += ": " + kernel_message_;
+  }
+}
+
+std::string format_ipv4(Ipv4 address) {
+  return fmt::format("{}.{}.{}.{}", address >> 24, (address >> 16) & 0xff, (address >> 8) & 0xff,
+                     address & 0xff);
+}
+
+// ---------------------------------------------------------------------------
+// The socket and the request/acknowledgement exchange.
+
+RouteSocket::RouteSocket() : buffer_(kBufferSize) {
+  socket_ = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+  if (socket_ == nullptr) {
+    throw_errno("socket", "NETLINK_ROUTE");
+  }
+  // A constructor that throws gets no destructor call: close by hand.
+  try {
+    check(mnl_socket_bind(socket_, 0, MNL_SOCKET_AUTOPID), "bind", "NETLINK_ROUTE");
+    // Ask for the kernel's explanation with every error, and for errors
+    // without a copy of our request, which we would only skip over.
+    int on = 1;
+    check(mnl_socket_setsockopt(socket_, NETLINK_EXT_ACK, &on, sizeof on), "setsockopt",
+          "NETLINK_EXT_ACK");
+    check(mnl_socket_setsockopt(socket_, NETLINK_CAP_ACK, &on, sizeof on), "setsockopt",
+          "NETLINK_CAP_ACK");
+  } catch (...) {
+    mnl_socket_close(socket_);
+    throw;
+  }
+  port_id_ = mnl_socket_get_portid(socket_);
+  sequence_ = static_cast<unsigned>(std::time(nullptr));
+}
+
+RouteSocket::~RouteSocket() { mnl_socket_close(socket_); }
+
+nlmsghdr& RouteSocket::start_request(std::uint16_t type, std::uint16_t flags) {
+  nlmsghdr& message = *mnl_nlmsg_put_header(buffer_.data());
+  message.nlmsg_type = type;
+  message.nlmsg_flags = static_cast<std::uint16_t>(NLM_F_REQUEST | NLM_F_ACK | flags);
+  message.nlmsg_seq = ++sequence_;
+  return message;
+}
+
+// [exchange]
+// Sends the request built in buffer_, then reads replies until the kernel's
+// acknowledgement (or the end of a dump). libmnl checks that every reply
+// carries our sequence number and port id, hands data messages to
+// on_reply, and NLMSG_ERROR to on_error_message (for the extended ack).
+void RouteSocket::exchange(std::string_view request, std::string_view object,
+                           const ReplyHandler& on_reply) {
+  const auto& message = *reinterpret_cast<const nlmsghdr*>(buffer_.data());
+  const unsigned sequence = message.nlmsg_seq;
+  if (mnl_socket_sendto(socket_, buffer_.data(), message.nlmsg_len) < 0) {
+    throw_errno("sendto", std::string(request));
+  }
+  Exchange exchange{&on_reply, {}};
+  mnl_cb_t control_handlers[NLMSG_ERROR + 1] = {};
+  control_handlers[NLMSG_ERROR] = on_error_message;
+  int status = MNL_CB_OK;
+  while (status > MNL_CB_STOP) {
+    const ssize_t received = mnl_socket_recvfrom(socket_, buffer_.data(), buffer_.size());
+    if (received < 0) {
+      throw_errno("recvfrom", std::string(request));
+    }
+    status = mnl_cb_run2(buffer_.data(), static_cast<std::size_t>(received), sequence, port_id_,
+                         on_reply_message, &exchange, control_handlers, NLMSG_ERROR + 1);
+  }
+  if (status == MNL_CB_ERROR) {
+    throw NetlinkError(errno, std::string(request), std::string(object),
+                       std::move(exchange.kernel_message));
+  }
+}
+// [exchange]
+
+// ---------------------------------------------------------------------------
+// Links.
+
+bool RouteSocket::can_administer_links() {
+  nlmsghdr& message = start_request(RTM_SETLINK, 0);
+  put_family_header<ifinfomsg>(message).ifi_family = AF_UNSPEC; // ifi_change 0: change nothing
+  put_interface_name(message, "lo");
+  try {
+    exchange("RTM_SETLINK", "lo");
+    return true;
+  } catch (const NetlinkError& error) {
+    if (error.code().value() == EPERM) {
+      return false;
+    }
+    throw;
+  }
+}
+
+int RouteSocket::link_index(std::string_view name) {
+  nlmsghdr& message = start_request(RTM_GETLINK, 0);
+  put_family_header<ifinfomsg>(message).ifi_family = AF_UNSPEC;
+  put_interface_name(message, name);
+  int index = 0;
+  exchange("RTM_GETLINK", name, [&](const nlmsghdr& reply) {
+    index = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(&reply))->ifi_index;
+  });
+  return index;
+}
+
+// [set-link-up]
+void RouteSocket::set_link_up(int ifindex) {
+  nlmsghdr& message = start_request(RTM_SETLINK, 0);
+  auto& link = put_family_header<ifinfomsg>(message);
+  link.ifi_family = AF_UNSPEC;
+  link.ifi_index = ifindex;
+  link.ifi_flags = IFF_UP;  // the new value of the flags...
+  link.ifi_change = IFF_UP; // ...of which only IFF_UP is to change
+  exchange("RTM_SETLINK", fmt::format("ifindex {}", ifindex));
+}
+// [set-link-up]
+
+void RouteSocket::set_link_up(std::string_view name) {
+  nlmsghdr& message = start_request(RTM_SETLINK, 0);
+  auto& link = put_family_header<ifinfomsg>(message);
+  link.ifi_family = AF_UNSPEC; // ifi_index 0: the kernel finds the link by name
+  link.ifi_flags = IFF_UP;
+  link.ifi_change = IFF_UP;
+  put_interface_name(message, name);
+  exchange("RTM_SETLINK", name);
+}
+
+void RouteSocket::delete_link(int ifindex) {
+  nlmsghdr& message = start_request(RTM_DELLINK, 0);
+  auto& link = put_family_header<ifinfomsg>(message);
+  link.ifi_family = AF_UNSPEC;
+  link.ifi_index = ifindex;
+  exchange("RTM_DELLINK", fmt::format("ifindex {}", ifindex));
+}
+
+// BEGIN EXERCISE part4.veth
+// [create-veth]
+int RouteSocket::create_veth_pair(std::string_view host_name, std::string_view peer_name,
+                                  TargetNetns peer_netns) {
+  // CREATE|EXCL: make a new link, and fail rather than touch an existing one.
+  nlmsghdr& message = start_request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+  put_family_header<ifinfomsg>(message).ifi_family = AF_UNSPEC;
+  put_interface_name(message, host_name);
+  nlattr* link_info = mnl_attr_nest_start(&message, IFLA_LINKINFO);
+  mnl_attr_put_strz(&message, IFLA_INFO_KIND, "veth");
+  nlattr* veth_data = mnl_attr_nest_start(&message, IFLA_INFO_DATA);
+  // The peer is described like a link of its own: an ifinfomsg, then its
+  // attributes, including the namespace it is born in.
+  nlattr* peer = mnl_attr_nest_start(&message, VETH_INFO_PEER);
+  put_family_header<ifinfomsg>(message).ifi_family = AF_UNSPEC;
+  put_interface_name(message, peer_name);
+  mnl_attr_put_u32(&message, peer_netns.by_fd() ? IFLA_NET_NS_FD : IFLA_NET_NS_PID,
+                   static_cast<std::uint32_t>(peer_netns.value()));
+  mnl_attr_nest_end(&message, peer);
+  mnl_attr_nest_end(&message, veth_data);
+  mnl_attr_nest_end(&message, link_info);
+  exchange("RTM_NEWLINK", host_name);
+  return link_index(host_name);
+}
+// [create-veth]
+// END EXERCISE part4.veth
+
+// ---------------------------------------------------------------------------
+// Addresses.
+
+// [add-address]
+void RouteSocket::add_ipv4_address(int ifindex, Ipv4 address, int prefix_length) {
+  nlmsghdr& message = start_request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+  auto& header = put_family_header<ifaddrmsg>(message);
+  header.ifa_family = AF_INET;
+  header.ifa_prefixlen = static_cast<std::uint8_t>(prefix_length);
+  header.ifa_scope = RT_SCOPE_UNIVERSE;
+  header.ifa_index = static_cast<unsigned>(ifindex);
+  // Attributes carry addresses in network byte order. For a plain (not
+  // point-to-point) link, IFA_LOCAL and IFA_ADDRESS are the same address.
+  mnl_attr_put_u32(&message, IFA_LOCAL, htonl(address));
+  mnl_attr_put_u32(&message, IFA_ADDRESS, htonl(address));
+  exchange("RTM_NEWADDR",
+           fmt::format("{}/{} on ifindex {}", format_ipv4(address), prefix_length, ifindex));
+}
+// [add-address]
+
+namespace {
+
+int collect_address_attribute(const nlattr* attribute, void* data) {
+  auto& found = *static_cast<InterfaceAddress*>(data);
+  const auto type = mnl_attr_get_type(attribute);
+  if (type == IFA_LOCAL && mnl_attr_validate(attribute, MNL_TYPE_U32) >= 0) {
+    found.address = ntohl(mnl_attr_get_u32(attribute));
+  } else if (type == IFA_ADDRESS && found.address == 0 &&
+             mnl_attr_validate(attribute, MNL_TYPE_U32) >= 0) {
+    found.address = ntohl(mnl_attr_get_u32(attribute));
+  } else if (type == IFA_LABEL && mnl_attr_validate(attribute, MNL_TYPE_NUL_STRING) >= 0) {
+    found.label = mnl_attr_get_str(attribute);
+  }
+  return MNL_CB_OK;
+}
+
+} // namespace
+
+// [dump-addresses]
+std::vector<InterfaceAddress> RouteSocket::ipv4_addresses() {
+  // One dump lists every address at once, instead of one request per link.
+  nlmsghdr& message = start_request(RTM_GETADDR, NLM_F_DUMP);
+  put_family_header<ifaddrmsg>(message).ifa_family = AF_INET;
+  std::vector<InterfaceAddress> addresses;
+  exchange("RTM_GETADDR", "AF_INET", [&](const nlmsghdr& reply) {
+    const auto& header = *static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(&reply));
+    InterfaceAddress found;
+    found.prefix_length = header.ifa_prefixlen;
+    mnl_attr_parse(&reply, sizeof(ifaddrmsg), collect_address_attribute, &found);
+    addresses.push_back(std::move(found));
+  });
+  return addresses;
+}
+// [dump-addresses]
+
+// ---------------------------------------------------------------------------
+// Choosing the /30.
+
+std::string Subnet::to_string() const {
+  return fmt::format("{}/{}", format_ipv4(network_), kPrefixLength);
+}
+
+bool Subnet::overlaps(const InterfaceAddress& used) const noexcept {
+  // Two prefixes overlap exactly when they agree on the shorter one's bits.
+  const int shorter = std::min(used.prefix_length, kPrefixLength);
+  const Ipv4 mask = shorter == 0 ? 0 : ~Ipv4{0} << (32 - shorter);
+  return (used.address & mask) == (network_ & mask);
+}
+
+namespace {
+
+constexpr Ipv4 kLinkLocal = 0xa9fe0000; // 169.254.0.0/16
+constexpr Ipv4 kLinkLocalMask = 0xffff0000;
+constexpr unsigned kSubnetsInLinkLocal = 1U << (Subnet::kPrefixLength - 16); // 16384 /30s in a /16
+
+// [reserved]
+struct ReservedRange {
+  Ipv4 network;         // a /24
+  std::string_view why;
+};
+
+constexpr ReservedRange kReserved[] = {
+    {0xa9fe0000, "169.254.0.0/24 is reserved by RFC 3927"},
+    {0xa9fea900, "169.254.169.0/24 holds cloud metadata, DNS and time services"},
+    {0xa9feff00, "169.254.255.0/24 is reserved by RFC 3927"},
+};
+// [reserved]
+
+} // namespace
+
+std::optional<std::string_view> reserved_reason(Subnet subnet) noexcept {
+  for (const ReservedRange& range : kReserved) {
+    if ((subnet.network() & 0xffffff00) == range.network) {
+      return range.why;
+    }
+  }
+  return std::nullopt;
+}
+
+Subnet parse_subnet(std::string_view text) {
+  const auto slash = text.find('/');
+  const std::string address_text(text.substr(0, slash));
+  in_addr parsed{};
+  if (slash == std::string_view::npos || inet_pton(AF_INET, address_text.c_str(), &parsed) != 1) {
+    throw UsageError(fmt::format("--ip: expected A.B.C.D/30, got '{}'", text));
+  }
+  const Ipv4 address = ntohl(parsed.s_addr);
+  if ((address & kLinkLocalMask) != kLinkLocal) {
+    throw UsageError(fmt::format("--ip {}: not inside link-local 169.254.0.0/16", text));
+  }
+  if (text.substr(slash + 1) != "30") {
+    throw UsageError(fmt::format("--ip {}: the prefix must be /30 (one address per end)", text));
+  }
+  const Subnet subnet(address);
+  if (const auto why = reserved_reason(subnet)) {
+    throw UsageError(fmt::format("--ip {}: {}", text, *why));
+  }
+  return subnet;
+}
+
+// [first-free]
+std::optional<Subnet> first_free_subnet(std::span<const InterfaceAddress> in_use,
+                                        unsigned seed) noexcept {
+  // Multiplying by an odd number permutes 0..16383, so the pids of
+  // instances started one after another start thousands of subnets apart
+  // instead of next to each other.
+  const unsigned start = (seed * 7919U) % kSubnetsInLinkLocal;
+  for (unsigned step = 0; step < kSubnetsInLinkLocal; ++step) {
+    const Subnet candidate(kLinkLocal + ((start + step) % kSubnetsInLinkLocal) * 4);
+    if (reserved_reason(candidate)) {
+      continue;
+    }
+    const bool taken = std::any_of(in_use.begin(), in_use.end(), [&](const InterfaceAddress& a) {
+      return candidate.overlaps(a);
+    });
+    if (!taken) {
+      return candidate;
+    }
+  }
+  return std::nullopt;
+}
+// [first-free]
+
+Subnet choose_free_subnet(RouteSocket& route, unsigned seed) {
+  const std::vector<InterfaceAddress> in_use = route.ipv4_addresses();
+  if (const auto subnet = first_free_subnet(in_use, seed)) {
+    return *subnet;
+  }
+  throw std::runtime_error("no free /30 left in 169.254.0.0/16");
+}
+
+void ensure_subnet_free(RouteSocket& route, Subnet subnet) {
+  for (const InterfaceAddress& used : route.ipv4_addresses()) {
+    if (subnet.overlaps(used)) {
+      throw std::runtime_error(fmt::format("--ip {}: already in use: {}/{} on {}",
+                                           subnet.to_string(), format_ipv4(used.address),
+                                           used.prefix_length, used.label));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The two ends.
+
+std::string host_link_name(pid_t child_pid) {
+  // pid_max is at most 4194304 (2^22): "nsl" + 7 digits fits in IFNAMSIZ - 1.
+  return fmt::format("nsl{}", child_pid);
+}
+
+HostEnd::~HostEnd() {
+  if (index_ == 0) {
+    return;
+  }
+  try {
+    route_->delete_link(index_);
+  } catch (const std::exception&) {
+    // Usually ENODEV: the kernel removed the pair with the container's
+    // namespace already. A destructor has no one to report anything else to.
+  }
+}
+
+// [host-end]
+HostEnd set_up_host_end(RouteSocket& route, pid_t child_pid, Subnet subnet) {
+  std::string name = host_link_name(child_pid);
+  const int index = route.create_veth_pair(name, kContainerLinkName,
+                                           TargetNetns::of_process(child_pid));
+  HostEnd host_end(route, std::move(name), index);
+  route.add_ipv4_address(index, subnet.host_address(), Subnet::kPrefixLength);
+  route.set_link_up(index);
+  return host_end;
+}
+// [host-end]
+
+void set_up_loopback(RouteSocket& route) { route.set_link_up("lo"); }
+
+// [container-end]
+void set_up_container_end(RouteSocket& route, Subnet subnet) {
+  set_up_loopback(route);
+  const int index = route.link_index(kContainerLinkName);
+  route.add_ipv4_address(index, subnet.container_address(), Subnet::kPrefixLength);
+  route.set_link_up(index);
+}
+// [container-end]
+
+} // namespace nslab::net

@@ -1,0 +1,155 @@
+#include "options.hpp"
+
+#include "nslab/cli.hpp"
+#include "nslab/error.hpp"
+#include "nslab/hostname.hpp"
+
+#include <array>
+#include <cstdlib>
+#include <fmt/core.h>
+
+namespace isolate {
+
+const std::string_view kUsage = R"(Usage: isolate [options] [--] COMMAND [ARG...]
+
+Runs COMMAND in new user, mount, PID, UTS, IPC, network and cgroup
+namespaces, on its own root filesystem: a small `docker run`.
+
+Options:
+  -r, --rootfs DIR         the root filesystem (default: $ISOLATE_ROOTFS, else
+                           the busybox rootfs the build made)
+  -H, --hostname NAME      the container's hostname (default: isolate)
+  -u, --map-user UID[:GID] the host ids root inside maps to (default: your
+                           real uid and gid, also for a missing GID; only
+                           root may map ids other than its own)
+  -e, --env NAME=VALUE     add to the clean environment (repeatable); it starts
+                           with PATH, HOME=/root, HOSTNAME and TERM (if set)
+      --net MODE           none (lo down), loopback (lo up) or veth (lo up, and
+                           eth0 paired with a host link, 169.254.x.y/30). The
+                           default is veth as root, loopback otherwise.
+      --ip A.B.C.D/30      with veth: the /30 to use, inside 169.254.0.0/16
+                           (default: a free one; one in use is an error)
+      --init               run a tiny init as PID 1, which reaps zombies,
+                           forwards signals and exits with COMMAND's status
+  -v, --verbose            show each setup step with its time in
+                           microseconds, and the namespace table
+  -h, --help               show this help and exit
+
+Exit status: COMMAND's own; 128+N if it was killed by signal N; 125 if
+isolate itself failed; 126 if COMMAND could not be executed; 127 if it was
+not found.
+)";
+
+namespace {
+
+constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+enum LongOnly : int { kNetOption = 1000, kIpOption, kInitOption };
+
+constexpr std::array kNetModes = {NetMode::kNone, NetMode::kLoopback, NetMode::kVeth};
+
+std::string default_rootfs() {
+  const char* from_environment = std::getenv("ISOLATE_ROOTFS");
+  return from_environment && *from_environment ? from_environment : NSLAB_ISOLATE_ROOTFS;
+}
+
+std::string_view variable_name(std::string_view assignment) {
+  return assignment.substr(0, assignment.find('='));
+}
+
+/// Sets NAME=VALUE in \p env, replacing an earlier value of NAME.
+void set_variable(std::vector<std::string>& env, std::string assignment) {
+  std::erase_if(env, [&](const std::string& old) {
+    return variable_name(old) == variable_name(assignment);
+  });
+  env.push_back(std::move(assignment));
+}
+
+void add_user_variable(std::vector<std::string>& env, std::string assignment) {
+  if (assignment.find('=') == std::string::npos || assignment.front() == '=') {
+    throw nslab::UsageError(fmt::format("-e: expected NAME=VALUE, got '{}'", assignment));
+  }
+  set_variable(env, std::move(assignment));
+}
+
+/// The clean environment COMMAND starts with; nothing else of the host's leaks in.
+std::vector<std::string> base_environment(const std::string& hostname) {
+  std::vector<std::string> env = {fmt::format("PATH={}", kDefaultPath), "HOME=/root",
+                                  fmt::format("HOSTNAME={}", hostname)};
+  if (const char* term = std::getenv("TERM")) {
+    env.push_back(fmt::format("TERM={}", term));
+  }
+  return env;
+}
+
+} // namespace
+
+NetMode parse_net_mode(std::string_view word) {
+  std::string known;
+  for (const NetMode mode : kNetModes) {
+    if (word == net_mode_name(mode)) {
+      return mode;
+    }
+    known += fmt::format("{}{}", known.empty() ? "" : ", ", net_mode_name(mode));
+  }
+  throw nslab::UsageError(
+      fmt::format("--net: unknown mode '{}' (expected one of: {})", word, known));
+}
+
+std::string_view net_mode_name(NetMode mode) {
+  switch (mode) {
+  case NetMode::kNone:
+    return "none";
+  case NetMode::kLoopback:
+    return "loopback";
+  case NetMode::kVeth:
+    return "veth";
+  }
+  return "?";
+}
+
+Options parse_options(int argc, char** argv) {
+  static const option kLongOptions[] = {
+      {"rootfs", required_argument, nullptr, 'r'},
+      {"hostname", required_argument, nullptr, 'H'},
+      {"map-user", required_argument, nullptr, 'u'},
+      {"env", required_argument, nullptr, 'e'},
+      {"net", required_argument, nullptr, kNetOption},
+      {"ip", required_argument, nullptr, kIpOption},
+      {"init", no_argument, nullptr, kInitOption},
+      {"verbose", no_argument, nullptr, 'v'},
+      {"help", no_argument, nullptr, 'h'},
+      {nullptr, 0, nullptr, 0},
+  };
+  Options options;
+  options.rootfs = default_rootfs();
+  options.id_map = invoker_ids();
+  std::vector<std::string> user_env;
+  const int first_word = nslab::parse_options(
+      argc, argv, "+:r:H:u:e:vh", kLongOptions, kUsage, [&](int option, const char* value) {
+        switch (option) {
+        case 'r': options.rootfs = value; break;
+        case 'H': nslab::validate_hostname(value, "-H"); options.hostname = value; break;
+        case 'u': options.id_map = parse_id_map(value); break;
+        case 'e': add_user_variable(user_env, value); break;
+        case kNetOption: options.net = parse_net_mode(value); break;
+        case kIpOption: options.ip = nslab::net::parse_subnet(value); break;
+        case kInitOption: options.init = true; break;
+        case 'v': options.verbose = true; break;
+        }
+      });
+  if (options.ip && options.net && *options.net != NetMode::kVeth) {
+    throw nslab::UsageError("--ip: only --net veth has an address to set");
+  }
+  if (first_word == argc) {
+    throw nslab::UsageError("no COMMAND given");
+  }
+  options.command.assign(argv + first_word, argv + argc);
+  options.env = base_environment(options.hostname);
+  for (std::string& assignment : user_env) {
+    set_variable(options.env, std::move(assignment));
+  }
+  return options;
+}
+
+} // namespace isolate

@@ -1,0 +1,762 @@
+// part4: isolate, checked from outside the container.
+//
+// isolate makes its own user namespace, so every run here is started as the
+// test's own user (root_in_user_namespace = false), also as `nobody`.
+#include "harness.hpp"
+#include "netlink.hpp"
+#include "nslab/error.hpp"
+#include "nslab/hostname.hpp"
+#include "nslab/namespaces.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <csignal>
+#include <fcntl.h>
+#include <filesystem>
+#include <fmt/core.h>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <set>
+#include <sstream>
+#include <sys/msg.h>
+#include <sys/syscall.h>
+#include <thread>
+#include <unistd.h>
+
+namespace {
+
+using namespace nslab::testing;
+using namespace std::chrono_literals;
+using Words = std::vector<std::string>;
+using Names = std::set<std::string>;
+
+Command isolate_command(Words arguments) {
+  arguments.insert(arguments.begin(), program("isolate"));
+  Command command{arguments};
+  command.root_in_user_namespace = false; // isolate makes its own
+  return command;
+}
+
+Result isolate(Words arguments) { return run(isolate_command(std::move(arguments))); }
+
+/// Starts isolate running `sh -c SCRIPT`; the test reads along as it runs.
+Running start_isolate(Words options, const std::string& script) {
+  options.insert(options.end(), {"sh", "-c", script});
+  return start(isolate_command(std::move(options)));
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream contents;
+  contents << file.rdbuf();
+  return contents.str();
+}
+
+Words words(const std::string& text) {
+  std::istringstream stream(text);
+  Words all;
+  for (std::string word; stream >> word;) {
+    all.push_back(word);
+  }
+  return all;
+}
+
+Words lines(const std::string& text) {
+  std::istringstream stream(text);
+  Words all;
+  for (std::string line; std::getline(stream, line);) {
+    all.push_back(line);
+  }
+  return all;
+}
+
+/// Polls \p condition every 20 ms until it holds or \p timeout passes.
+template <typename Condition>
+bool eventually(Condition condition, std::chrono::milliseconds timeout = 3000ms) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
+/// The children of \p pid, from /proc (the kernel lists them per thread);
+/// none once \p pid is gone.
+std::vector<pid_t> children_of(pid_t pid) {
+  std::vector<pid_t> children;
+  std::error_code gone;
+  for (const auto& task :
+       std::filesystem::directory_iterator(fmt::format("/proc/{}/task", pid), gone)) {
+    std::ifstream list(task.path() / "children");
+    for (pid_t child = 0; list >> child;) {
+      children.push_back(child);
+    }
+  }
+  return children;
+}
+
+/// The container's PID 1 as the host sees it: isolate's only child.
+pid_t container_pid(const Running& running) {
+  const std::vector<pid_t> children = children_of(running.pid());
+  return children.size() == 1 ? children.front() : -1;
+}
+
+/// The command name of \p pid, or "" once it is gone.
+std::string command_name(pid_t pid) {
+  std::string name = read_file(fmt::format("/proc/{}/comm", pid));
+  return name.empty() ? name : name.substr(0, name.size() - 1);
+}
+
+/// Starts `isolate OPTIONS sleep 100` and waits until sleep runs in the
+/// container, as PID 1 or as the child of --init's PID 1. Only then is a
+/// signal sure to meet sleep rather than the setup or a shell.
+Running start_sleeper(Words options) {
+  options.insert(options.end(), {"sleep", "100"});
+  Running running = start(isolate_command(std::move(options)));
+  const auto sleeping = [&] {
+    const pid_t container = container_pid(running);
+    if (container <= 0) {
+      return false;
+    }
+    const std::vector<pid_t> children = children_of(container);
+    return command_name(container) == "sleep" ||
+           (children.size() == 1 && command_name(children.front()) == "sleep");
+  };
+  EXPECT_TRUE(eventually(sleeping)) << "sleep never started in the container";
+  return running;
+}
+
+/// The mount points listed in a mountinfo file's text (its fifth field).
+Names mount_points(const std::string& mountinfo) {
+  Names points;
+  for (const std::string& line : lines(mountinfo)) {
+    const Words fields = words(line);
+    if (fields.size() > 4) {
+      points.insert(fields[4]);
+    }
+  }
+  return points;
+}
+
+Names directory_entries(const std::string& path) {
+  Names entries;
+  for (const auto& entry : std::filesystem::directory_iterator(path)) {
+    entries.insert(entry.path().filename().string());
+  }
+  return entries;
+}
+
+/// The System V IPC objects of our IPC namespace: "kind key id" each.
+Names sysv_objects() {
+  Names objects;
+  for (const char* kind : {"msg", "sem", "shm"}) {
+    const Words rows = lines(read_file(fmt::format("/proc/sysvipc/{}", kind)));
+    for (std::size_t row = 1; row < rows.size(); ++row) {
+      const Words fields = words(rows[row]);
+      objects.insert(fmt::format("{} {} {}", kind, fields.at(0), fields.at(1)));
+    }
+  }
+  return objects;
+}
+
+/// What is in \p after but not in \p before.
+Names added(const Names& before, const Names& after) {
+  Names extra;
+  std::set_difference(after.begin(), after.end(), before.begin(), before.end(),
+                       std::inserter(extra, extra.end()));
+  return extra;
+}
+
+/// A System V message queue in the test's (the host's) IPC namespace.
+class HostQueue {
+public:
+  HostQueue() {
+    for (key_t key = 0x6e730000 + (::getpid() & 0xffff); id_ < 0; ++key) {
+      id_ = ::msgget(key, IPC_CREAT | IPC_EXCL | 0600);
+      key_ = key;
+      if (id_ < 0 && errno != EEXIST) {
+        throw nslab::Error(errno, "msgget");
+      }
+    }
+  }
+  HostQueue(const HostQueue&) = delete;
+  HostQueue& operator=(const HostQueue&) = delete;
+  ~HostQueue() { ::msgctl(id_, IPC_RMID, nullptr); }
+  [[nodiscard]] key_t key() const noexcept { return key_; }
+
+private:
+  int id_ = -1;
+  key_t key_ = 0;
+};
+
+class Isolate : public ::testing::Test {
+protected:
+  // Every test must leave the host's hostname and process list as it found them.
+  void TearDown() override {
+    EXPECT_EQ(nslab::current_hostname(), host_hostname_);
+    EXPECT_TRUE(leftover_processes().empty()) << "a process was left behind";
+  }
+  const std::string host_hostname_ = nslab::current_hostname();
+};
+
+// --- PID namespace -----------------------------------------------------------
+
+TEST_F(Isolate, CommandIsPidOne) {
+  const Result r = isolate({"sh", "-c", "echo $$"});
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.out, "1\n") << r.describe();
+}
+
+TEST_F(Isolate, PsShowsOnlyTheContainer) {
+  const Result r = isolate({"sh", "-c", "ps -o pid,comm; true"});
+  ASSERT_EQ(r.code(), 0) << r.describe();
+  const Words rows = lines(r.out);
+  ASSERT_EQ(rows.size(), 3u) << "expected a header, sh and ps\n" << r.describe();
+  EXPECT_EQ(words(rows[1]), (Words{"1", "sh"})) << r.describe();
+  EXPECT_EQ(words(rows[2]).at(1), "ps") << r.describe();
+}
+
+// --- UTS namespace -----------------------------------------------------------
+
+TEST_F(Isolate, DefaultHostnameIsIsolate) {
+  const Result r = isolate({"hostname"});
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.out, "isolate\n") << r.describe();
+}
+
+TEST_F(Isolate, HostnameOptionSetsTheContainersOnly) {
+  const Result r = isolate({"-H", "nslab-box", "hostname"});
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.out, "nslab-box\n") << r.describe();
+}
+
+// --- user namespace and the other kinds, seen from the host ------------------
+
+TEST_F(Isolate, RootInsideMapsToTheInvoker) {
+  Running running = start_isolate({"--init"}, "id -u; id -g; echo ready; exec sleep 100");
+  ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
+  const pid_t container = container_pid(running);
+  ASSERT_GT(container, 0);
+  EXPECT_EQ(words(read_file(fmt::format("/proc/{}/uid_map", container))),
+            (Words{"0", std::to_string(::getuid()), "1"}));
+  EXPECT_EQ(words(read_file(fmt::format("/proc/{}/gid_map", container))),
+            (Words{"0", std::to_string(::getgid()), "1"}));
+  for (const char* kind : {"user", "mnt", "pid", "uts", "ipc", "net", "cgroup"}) {
+    EXPECT_NE(nslab::namespace_id(container, nslab::namespace_kind(kind)),
+              nslab::namespace_id(::getpid(), nslab::namespace_kind(kind)))
+        << "the container shares the host's " << kind << " namespace";
+  }
+  running.send_signal(SIGTERM);
+  const Result r = running.finish();
+  EXPECT_EQ(r.code(), 143) << r.describe();
+  EXPECT_EQ(r.out, "0\n0\nready\n") << r.describe();
+}
+
+TEST_F(Isolate, OnlyRootMayMapOtherIds) {
+  const Result r = isolate({"-u", "4242:4343", "cat", "/proc/self/uid_map", "/proc/self/gid_map"});
+  if (runs_in_user_namespace()) { // unprivileged: the kernel must refuse
+    EXPECT_EQ(r.code(), 125) << r.describe();
+    EXPECT_NE(r.err.find("only root may map ids other than its own"), std::string::npos)
+        << r.describe();
+    EXPECT_EQ(lines(r.err).size(), 1u) << r.describe();
+  } else {
+    EXPECT_EQ(r.code(), 0) << r.describe();
+    EXPECT_EQ(words(r.out), (Words{"0", "4242", "1", "0", "4343", "1"})) << r.describe();
+  }
+}
+
+// --- mount namespace ---------------------------------------------------------
+
+TEST_F(Isolate, MountTableInsideHasNoHostMountPoints) {
+  const Result r = isolate({"cat", "/proc/self/mountinfo"});
+  ASSERT_EQ(r.code(), 0) << r.describe();
+  const Names expected = {"/",          "/proc",        "/dev",    "/dev/null", "/dev/zero",
+                          "/dev/full",  "/dev/random",  "/dev/urandom", "/dev/tty",
+                          "/dev/pts",   "/dev/shm",     "/sys",    "/tmp"};
+  EXPECT_EQ(mount_points(r.out), expected) << r.describe();
+}
+
+TEST_F(Isolate, HostMountTableIsIdenticalBeforeDuringAndAfter) {
+  const std::string before = read_file("/proc/self/mountinfo");
+  Running running = start_sleeper({"--init"});
+  EXPECT_EQ(read_file("/proc/self/mountinfo"), before) << "while the container runs";
+  running.send_signal(SIGTERM);
+  const Result r = running.finish();
+  EXPECT_EQ(r.code(), 143) << r.describe();
+  EXPECT_EQ(read_file("/proc/self/mountinfo"), before) << "after the container exited";
+}
+
+TEST_F(Isolate, HostTmpIsInvisible) {
+  const TempDir host_dir; // under the host's /tmp
+  const std::string marker = host_dir.path() + "/marker";
+  std::ofstream(marker) << "host\n";
+  const std::string script = fmt::format("ls -A /tmp; test -e {} && echo visible; true", marker);
+  const Result r = isolate({"sh", "-c", script});
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.out, "") << "the container's /tmp should be empty\n" << r.describe();
+}
+
+TEST_F(Isolate, NoOldRootDirectoryIsLeft) {
+  const Names rootfs_before = directory_entries(NSLAB_ISOLATE_ROOTFS);
+  const Result r = isolate({"ls", "-A", "/"});
+  ASSERT_EQ(r.code(), 0) << r.describe();
+  const Words listed = words(r.out);
+  EXPECT_EQ(Names(listed.begin(), listed.end()), rootfs_before) << r.describe();
+  EXPECT_EQ(directory_entries(NSLAB_ISOLATE_ROOTFS), rootfs_before) << "the rootfs changed";
+}
+
+TEST_F(Isolate, RootfsOptionAndEnvironmentChooseTheRoot) {
+  const TempDir dir;
+  const std::string link = dir.path() + "/rootfs";
+  std::filesystem::create_directory_symlink(NSLAB_ISOLATE_ROOTFS, link);
+  ASSERT_EQ(::setenv("ISOLATE_ROOTFS", "/nslab-no-such-rootfs", 1), 0);
+  const Result from_env = isolate({"true"});
+  const Result from_option = isolate({"-r", link, "true"});
+  ::unsetenv("ISOLATE_ROOTFS");
+  EXPECT_EQ(from_env.code(), 125) << from_env.describe();
+  EXPECT_EQ(from_env.err, "isolate: rootfs(/nslab-no-such-rootfs): No such file or directory\n");
+  EXPECT_EQ(from_option.code(), 0) << "-r must win over $ISOLATE_ROOTFS\n"
+                                   << from_option.describe();
+}
+
+// --- what COMMAND inherits ---------------------------------------------------
+
+TEST_F(Isolate, CommandGetsOnlyStdioAndNoNewPrivs) {
+  // A descriptor without O_CLOEXEC, which isolate inherits from us.
+  const nslab::UniqueFd inherited(::open("/dev/null", O_RDONLY));
+  ASSERT_TRUE(inherited.valid());
+  const Result r = isolate({"sh", "-c", "ls /proc/self/fd; grep NoNewPrivs /proc/self/status"});
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  // 3 is the directory ls is reading.
+  EXPECT_EQ(words(r.out), (Words{"0", "1", "2", "3", "NoNewPrivs:", "1"})) << r.describe();
+}
+
+TEST_F(Isolate, EnvironmentIsCleanPlusOptions) {
+  const char* host_term = std::getenv("TERM");
+  const std::string saved_term = host_term ? host_term : "";
+  ASSERT_EQ(::setenv("NSLAB_HOST_SECRET", "leaked", 1), 0);
+  ASSERT_EQ(::setenv("TERM", "nslab-term", 1), 0);
+  const Result r = isolate({"-e", "GREETING=hello", "-e", "HOME=/tmp", "env"});
+  ::unsetenv("NSLAB_HOST_SECRET");
+  host_term ? ::setenv("TERM", saved_term.c_str(), 1) : ::unsetenv("TERM");
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  const Words listed = words(r.out);
+  EXPECT_EQ(Names(listed.begin(), listed.end()),
+            (Names{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/tmp",
+                   "HOSTNAME=isolate", "TERM=nslab-term", "GREETING=hello"}))
+      << r.describe();
+}
+
+TEST_F(Isolate, DeviceNodesWork) {
+  const Result r = isolate({"sh", "-c",
+                            "head -c 3 /dev/zero | od -An -tx1; head -c 8 /dev/urandom | wc -c; "
+                            "echo gone > /dev/null && echo null-ok; readlink /dev/fd"});
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(words(r.out), (Words{"00", "00", "00", "8", "null-ok", "/proc/self/fd"}))
+      << r.describe();
+}
+
+// --- network namespace -------------------------------------------------------
+
+TEST_F(Isolate, OnlyLoopbackExistsAndItIsUp) {
+  const Result r = isolate({"--net", "loopback", "sh", "-c", "ls /sys/class/net; ip -o link"});
+  ASSERT_EQ(r.code(), 0) << r.describe();
+  const Words rows = lines(r.out);
+  ASSERT_EQ(rows.size(), 2u) << r.describe();
+  EXPECT_EQ(rows[0], "lo");
+  EXPECT_NE(rows[1].find("<LOOPBACK,UP,LOWER_UP>"), std::string::npos) << r.describe();
+}
+
+TEST_F(Isolate, NetNoneLeavesLoopbackDown) {
+  const Result r = isolate({"--net", "none", "ip", "-o", "link"});
+  ASSERT_EQ(r.code(), 0) << r.describe();
+  EXPECT_NE(r.out.find("1: lo: <LOOPBACK>"), std::string::npos) << r.describe();
+}
+
+// --- network: the veth pair ---------------------------------------------------
+//
+// A veth pair needs root over the host's network namespace. These checks
+// look at the host's links and addresses with `ip`, and send traffic only
+// across the pair isolate made, between its two link-local ends.
+
+/// True when this test process may create links in the host's network
+/// namespace, found by asking the kernel to change nothing on `lo`.
+bool can_administer_host_links() {
+  static const bool allowed = nslab::net::RouteSocket().can_administer_links();
+  return allowed;
+}
+
+#define SKIP_WITHOUT_HOST_ROOT()                                                                 \
+  if (!can_administer_host_links())                                                              \
+  GTEST_SKIP() << "needs root in the host's network namespace (CAP_NET_ADMIN) to make a veth pair"
+
+/// Runs a host tool (ip, ping, nc) as the test process itself.
+Result host_tool(Words argv) {
+  Command command{std::move(argv)};
+  command.root_in_user_namespace = false;
+  return run(command);
+}
+
+bool host_has_link(const std::string& name) {
+  return std::filesystem::exists("/sys/class/net/" + name);
+}
+
+/// The host end isolate makes for a container whose PID 1 the host sees as
+/// \p container. Tests run in parallel and every root run makes a pair, so
+/// each test follows only the links of its own containers, by name.
+std::string host_link_of(pid_t container) { return fmt::format("nsl{}", container); }
+
+/// The single IPv4 address with prefix on a link, as `ip -o -4 addr` shows it.
+std::string ipv4_of(const std::string& output) {
+  const Words fields = words(output);
+  const auto inet = std::find(fields.begin(), fields.end(), "inet");
+  return inet != fields.end() && inet + 1 != fields.end() ? *(inet + 1) : "";
+}
+
+std::string address_only(const std::string& with_prefix) {
+  return with_prefix.substr(0, with_prefix.find('/'));
+}
+
+/// The network address of the /30 that holds \p address: `169.254.7.4`.
+std::string subnet_of(const std::string& address) {
+  const auto dot = address.rfind('.') + 1;
+  return address.substr(0, dot) + std::to_string(std::stoi(address.substr(dot)) / 4 * 4);
+}
+
+/// The host's routes and forwarding switch, which isolate must not touch.
+/// Routes of veth host ends are left out: parallel tests come and go with
+/// theirs, and each test checks its own link by name.
+std::string host_routing_state() {
+  std::string state;
+  for (const std::string& table : {host_tool({"ip", "route", "show", "table", "all"}).out,
+                                   host_tool({"ip", "-6", "route", "show", "table", "all"}).out}) {
+    for (const std::string& line : lines(table)) {
+      if (line.find(" dev nsl") == std::string::npos) {
+        state += line + "\n";
+      }
+    }
+  }
+  return state + read_file("/proc/sys/net/ipv4/ip_forward");
+}
+
+/// isolate --net veth running `sh -c SCRIPT`, with stdin held open so that
+/// SCRIPT can wait on `read` until the test closes it.
+Running start_veth_container(const std::string& script, Words options = {}) {
+  Words argv = {"--net", "veth"};
+  argv.insert(argv.end(), options.begin(), options.end());
+  argv.insert(argv.end(), {"sh", "-c", script});
+  Command command = isolate_command(std::move(argv));
+  command.close_stdin = false;
+  return start(command);
+}
+
+TEST_F(Isolate, VethPairJoinsHostAndContainerAndOnlyThem) {
+  SKIP_WITHOUT_HOST_ROOT();
+  const std::string routing_before = host_routing_state();
+  Running running = start_veth_container(
+      "ip -o -4 addr show dev eth0; ip -o link show lo; echo routes:; ip route; "
+      "echo served | nc -l -p 7777 & "
+      "while ! netstat -ltn | grep -q ':7777 '; do usleep 1000; done; echo ready; read x; exit 0");
+  ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
+  const std::string inside = running.out_so_far();
+  const pid_t container = container_pid(running);
+  const std::string host_link = host_link_of(container);
+  ASSERT_TRUE(host_has_link(host_link)) << host_link << " missing\n" << inside;
+
+  const std::string host_end =
+      ipv4_of(host_tool({"ip", "-o", "-4", "addr", "show", "dev", host_link}).out);
+  const std::string container_end = ipv4_of(inside);
+  ASSERT_EQ(host_end.rfind("169.254.", 0), 0u) << host_end;
+  EXPECT_EQ(host_end.substr(host_end.find('/')), "/30");
+  EXPECT_EQ(container_end.substr(container_end.find('/')), "/30") << inside;
+  // One /30, the host at .1 and the container at .2 above its network address.
+  const std::string subnet = subnet_of(address_only(host_end));
+  EXPECT_EQ(subnet_of(address_only(container_end)), subnet) << host_end << " vs " << container_end;
+  EXPECT_EQ(address_only(host_end).substr(address_only(host_end).rfind('.') + 1),
+            std::to_string(std::stoi(subnet.substr(subnet.rfind('.') + 1)) + 1));
+  // Exactly one host link carries this /30: the pair's own end.
+  const Words holders = lines(host_tool({"ip", "-o", "-4", "addr", "show", "to", subnet + "/30"}).out);
+  ASSERT_EQ(holders.size(), 1u) << "expected one host link in " << subnet << "/30";
+  EXPECT_EQ(words(holders[0]).at(1), host_link);
+  EXPECT_NE(inside.find("lo: <LOOPBACK,UP,LOWER_UP>"), std::string::npos) << inside;
+  const std::string routes = inside.substr(inside.find("routes:"));
+  EXPECT_EQ(routes.find("default"), std::string::npos) << "a default route inside\n" << inside;
+
+  // Container to host end, in the container's own network namespace.
+  const Result ping_out = host_tool({"nsenter", "-t", std::to_string(container), "-n",
+                                     "/bin/busybox", "ping", "-c1", "-W2", address_only(host_end)});
+  EXPECT_EQ(ping_out.code(), 0) << ping_out.describe();
+  // Host to the server inside.
+  const Result fetched =
+      host_tool({"/bin/busybox", "nc", "-w", "2", address_only(container_end), "7777"});
+  EXPECT_EQ(fetched.out, "served\n") << fetched.describe();
+
+  running.close_stdin();
+  const Result r = running.finish();
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_FALSE(host_has_link(host_link)) << host_link << " outlived the container";
+  EXPECT_EQ(host_routing_state(), routing_before) << "the host's routes or ip_forward changed";
+}
+
+TEST_F(Isolate, VethLinkIsGoneSoonAfterIsolateIsKilled) {
+  SKIP_WITHOUT_HOST_ROOT();
+  Running running = start_veth_container("echo ready; read x; exit 0");
+  ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
+  const std::string host_link = host_link_of(container_pid(running));
+  ASSERT_TRUE(host_has_link(host_link)) << host_link;
+  running.send_signal(SIGKILL);
+  EXPECT_EQ(running.finish().status, nslab::ExitStatus::killed(SIGKILL));
+  // The kernel deletes the pair with the container's namespace, a few
+  // milliseconds after its last process is gone.
+  EXPECT_TRUE(eventually([&] { return !host_has_link(host_link); }, 1000ms))
+      << host_link << " outlived a SIGKILLed isolate by more than a second";
+}
+
+TEST_F(Isolate, TwentyInstancesGetTheirOwnLinksAndSubnets) {
+  SKIP_WITHOUT_HOST_ROOT();
+  std::vector<Running> instances;
+  for (int i = 0; i < 20; ++i) {
+    instances.push_back(start_veth_container("ip -o -4 addr show dev eth0; echo ready; read x; exit 0"));
+  }
+  Names links;
+  Names subnets;
+  for (Running& instance : instances) {
+    ASSERT_TRUE(instance.wait_for_output("ready\n")) << instance.out_so_far();
+    links.insert(host_link_of(container_pid(instance)));
+    subnets.insert(subnet_of(address_only(ipv4_of(instance.out_so_far()))));
+  }
+  EXPECT_EQ(links.size(), 20u);
+  EXPECT_EQ(subnets.size(), 20u) << "two instances shared a /30";
+  for (const std::string& link : links) {
+    EXPECT_TRUE(host_has_link(link)) << link;
+  }
+  for (Running& instance : instances) {
+    instance.close_stdin();
+    const Result r = instance.finish();
+    EXPECT_EQ(r.code(), 0) << r.describe();
+  }
+  for (const std::string& link : links) {
+    EXPECT_FALSE(host_has_link(link)) << link << " was left on the host";
+  }
+}
+
+TEST_F(Isolate, IpAlreadyInUseGives125) {
+  SKIP_WITHOUT_HOST_ROOT();
+  Running first = start_veth_container("echo ready; read x; exit 0", {"--ip", "169.254.201.4/30"});
+  ASSERT_TRUE(first.wait_for_output("ready\n")) << first.out_so_far();
+  const Result second = isolate({"--net", "veth", "--ip", "169.254.201.5/30", "true"});
+  EXPECT_EQ(second.code(), 125) << second.describe();
+  EXPECT_NE(second.err.find("--ip 169.254.201.4/30: already in use"), std::string::npos)
+      << second.describe();
+  first.close_stdin();
+  EXPECT_EQ(first.finish().code(), 0);
+}
+
+TEST_F(Isolate, IpOutsideLinkLocalAndUnknownNetModeGive125) {
+  for (const Words& bad : {Words{"--ip", "10.0.0.1/30", "true"}, Words{"--ip", "169.254.7.1/24", "true"},
+                           Words{"--net", "bogus", "true"}}) {
+    const Result r = isolate(bad);
+    EXPECT_EQ(r.code(), 125) << r.describe();
+    EXPECT_EQ(r.err.rfind("isolate: --", 0), 0u) << r.describe();
+  }
+}
+
+TEST_F(Isolate, DefaultNetworkIsVethWithHostRootAndLoopbackWithout) {
+  const Result r = isolate({"-v", "sh", "-c", "ls /sys/class/net"});
+  ASSERT_EQ(r.code(), 0) << r.describe();
+  const Words seen = lines(r.out);
+  const bool has_eth0 = std::find(seen.begin(), seen.end(), "eth0") != seen.end();
+  EXPECT_NE(std::find(seen.begin(), seen.end(), "lo"), seen.end()) << r.describe();
+  if (can_administer_host_links()) {
+    EXPECT_TRUE(has_eth0) << r.describe();
+  } else {
+    EXPECT_FALSE(has_eth0) << r.describe();
+    EXPECT_NE(r.err.find("isolate: --net loopback, because a veth pair needs root"),
+              std::string::npos) << r.describe();
+    const Result veth = isolate({"--net", "veth", "true"});
+    EXPECT_EQ(veth.code(), 125) << veth.describe();
+    EXPECT_EQ(veth.err, "isolate: --net veth needs root (CAP_NET_ADMIN in the host's network "
+                        "namespace); try --net loopback\n");
+  }
+}
+
+// --- IPC namespace -----------------------------------------------------------
+
+TEST_F(Isolate, HostSysvQueueIsInvisible) {
+  const HostQueue queue;
+  const auto listed = [&](const std::string& table) {
+    for (const std::string& row : lines(table)) {
+      if (words(row).at(0) == std::to_string(queue.key())) {
+        return true;
+      }
+    }
+    return false;
+  };
+  ASSERT_TRUE(listed(read_file("/proc/sysvipc/msg"))) << "the test's own queue should be listed";
+  const Result r = isolate({"cat", "/proc/sysvipc/msg"});
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_FALSE(listed(r.out)) << r.describe();
+  EXPECT_EQ(lines(r.out).size(), 1u) << "expected only the header\n" << r.describe();
+}
+
+// --- exit statuses and errors ------------------------------------------------
+
+TEST_F(Isolate, PassesTheCommandsStatusThrough) {
+  const Result r = isolate({"sh", "-c", "exit 42"});
+  EXPECT_EQ(r.code(), 42) << r.describe();
+}
+
+TEST_F(Isolate, NonExecutableCommandGives126) {
+  const Result r = isolate({"/etc/passwd"});
+  EXPECT_EQ(r.code(), 126) << r.describe();
+  EXPECT_EQ(r.err, "isolate: exec(/etc/passwd): Permission denied\n");
+}
+
+TEST_F(Isolate, MissingCommandGives127WithOneLine) {
+  const Result r = isolate({"nslab-no-such-command"});
+  EXPECT_EQ(r.code(), 127) << r.describe();
+  EXPECT_EQ(r.err, "isolate: exec(nslab-no-such-command): No such file or directory\n");
+}
+
+TEST_F(Isolate, MissingRootfsGives125WithOneLine) {
+  const Result r = isolate({"-r", "/nslab-no-such-rootfs", "true"});
+  EXPECT_EQ(r.code(), 125) << r.describe();
+  EXPECT_EQ(r.err, "isolate: rootfs(/nslab-no-such-rootfs): No such file or directory\n");
+}
+
+TEST_F(Isolate, UnusableRootfsFailsInTheChildWithOneLine) {
+  const TempDir empty; // no /tmp for the old root, no /proc
+  const Result r = isolate({"-r", empty.path(), "true"});
+  EXPECT_EQ(r.code(), 125) << r.describe();
+  EXPECT_EQ(r.err,
+            fmt::format("isolate: pivot_root({}): No such file or directory\n", empty.path()));
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(Isolate, BadOptionGives125AndUsage) {
+  for (const Words& arguments : {Words{"--bogus", "true"}, Words{"--net", "bogus", "true"},
+                                 Words{"-H"}, Words{"-e", "NOEQUALS", "true"}, Words{}}) {
+    const Result r = isolate(arguments);
+    EXPECT_EQ(r.code(), 125) << r.describe();
+    EXPECT_EQ(r.err.rfind("isolate: ", 0), 0u) << r.describe();
+    EXPECT_NE(r.err.find("Usage: isolate"), std::string::npos) << r.describe();
+  }
+}
+
+TEST_F(Isolate, HelpGoesToStdoutAndExitsZero) {
+  const Result r = isolate({"--help"});
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.out.rfind("Usage: isolate", 0), 0u) << r.describe();
+  EXPECT_EQ(r.err, "");
+}
+
+TEST_F(Isolate, VerboseShowsTimedStepsAndTheNamespaceTable) {
+  const Result r = isolate({"-v", "true"});
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  for (const char* expected : {"Parent: clone into new namespaces", " Child: mount /proc",
+                               " Child: detach the old root", " us\n", "net ", "NEW"}) {
+    EXPECT_NE(r.out.find(expected), std::string::npos) << expected << "\n" << r.describe();
+  }
+}
+
+// --- signals and PID 1 -------------------------------------------------------
+
+TEST_F(Isolate, SigtermEndsSleepThroughInitWith143) {
+  Running running = start_sleeper({"--init"});
+  running.send_signal(SIGTERM);
+  const Result r = running.finish();
+  EXPECT_EQ(r.code(), 143) << r.describe();
+}
+
+TEST_F(Isolate, SignalIgnoredByPidOneEndsAfterTheGracePeriod) {
+  // Without --init, sleep is PID 1 and the kernel drops SIGINT and SIGTERM
+  // for it (it has no handler); isolate kills it after about 2 s instead.
+  for (const int signal : {SIGINT, SIGTERM}) {
+    Running running = start_sleeper({});
+    running.send_signal(signal);
+    const Result r = running.finish();
+    EXPECT_EQ(r.code(), 128 + SIGKILL) << r.describe();
+    EXPECT_LT(r.elapsed, 8s) << r.describe(); // the 10 s default timeout must not be what ended it
+  }
+}
+
+/// SIGKILLs isolate while sleep runs in the container; true when the
+/// container's PID 1 is gone within a bounded wait.
+void expect_container_dies_with_isolate(const Words& options) {
+  Running running = start_sleeper(options);
+  const pid_t container = container_pid(running);
+  ASSERT_GT(container, 0);
+  const nslab::UniqueFd container_fd(static_cast<int>(::syscall(SYS_pidfd_open, container, 0)));
+  ASSERT_TRUE(container_fd.valid());
+  running.send_signal(SIGKILL);
+  const Result r = running.finish();
+  EXPECT_EQ(r.code(), 128 + SIGKILL) << r.describe();
+  pollfd exited{container_fd.get(), POLLIN, 0};
+  EXPECT_EQ(::poll(&exited, 1, 2000), 1) << "the container outlived isolate";
+}
+
+TEST_F(Isolate, SigkillOfIsolateLeavesNoContainerProcess) {
+  expect_container_dies_with_isolate({});
+  if (!runs_in_user_namespace()) {
+    // Root mapping other ids: the child changes its credentials, which
+    // clears the parent-death signal unless isolate arms it again.
+    expect_container_dies_with_isolate({"-u", "4242:4242"});
+  }
+}
+
+TEST_F(Isolate, InitReapsOrphansAndPassesStatusOn) {
+  // sh waits for the subshell, so by "ready" its `true` has been orphaned
+  // and re-parented to PID 1. A reaping init is left with one child (sh,
+  // then sleep); without one, the exited `true` stays beside it as a zombie.
+  Running running = start_isolate({"--init"}, "(true &); echo ready; exec sleep 100");
+  ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
+  const pid_t init = container_pid(running);
+  ASSERT_GT(init, 0);
+  EXPECT_TRUE(eventually([&] { return children_of(init).size() == 1; }))
+      << "PID 1 did not reap the orphan";
+  running.send_signal(SIGTERM);
+  EXPECT_EQ(running.finish().code(), 143);
+
+  EXPECT_EQ(isolate({"--init", "sh", "-c", "echo $$; exit 42"}).out, "2\n");
+  EXPECT_EQ(isolate({"--init", "sh", "-c", "exit 42"}).code(), 42);
+  const Result missing = isolate({"--init", "nslab-no-such-command"});
+  EXPECT_EQ(missing.code(), 127) << missing.describe();
+  EXPECT_EQ(missing.err, "isolate: exec(nslab-no-such-command): No such file or directory\n");
+}
+
+// --- nothing left behind -----------------------------------------------------
+
+TEST_F(Isolate, ThirtyRunsLeaveTheHostAsItWas) {
+  const std::string mounts = read_file("/proc/self/mountinfo");
+  const Names ipc = sysv_objects();
+  const Names rootfs = directory_entries(NSLAB_ISOLATE_ROOTFS);
+  const std::string routing = host_routing_state();
+  Names links; // the veth host ends of these runs, from -v (none without root)
+  for (int i = 0; i < 30; ++i) {
+    const Result r = isolate({"-v", "true"});
+    ASSERT_EQ(r.code(), 0) << "run " << i << "\n" << r.describe();
+    for (const std::string& word : words(r.out)) {
+      if (word.rfind("nsl", 0) == 0) {
+        links.insert(word);
+      }
+    }
+  }
+  EXPECT_EQ(links.size(), can_administer_host_links() ? 30u : 0u);
+  EXPECT_EQ(read_file("/proc/self/mountinfo"), mounts);
+  EXPECT_EQ(directory_entries(NSLAB_ISOLATE_ROOTFS), rootfs);
+  EXPECT_EQ(host_routing_state(), routing);
+  for (const std::string& link : links) {
+    EXPECT_FALSE(host_has_link(link)) << link << " was left on the host";
+  }
+  // Other suites may create IPC objects while this runs; theirs come and
+  // go, a leak would stay.
+  EXPECT_TRUE(eventually([&] { return added(ipc, sysv_objects()).empty(); }))
+      << "an IPC object was left on the host";
+  EXPECT_TRUE(leftover_processes().empty());
+}
+
+} // namespace

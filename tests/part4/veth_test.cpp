@@ -1,0 +1,493 @@
+// Tests for part4-isolate/netlink: the rtnetlink module behind `isolate --net veth`.
+//
+// The host's network namespace is never touched. Each test that makes links
+// runs in a "sandbox": a child process in a network namespace of its own
+// (inside a new user namespace when the test is not root, like `unshare
+// -Urn`), where it can create links freely. A "container" is a grandchild in
+// yet another network namespace, waiting on a checkpoint like isolate's
+// child. What the module did is observed with iproute2 (`ip`, and `nsenter
+// -n ip` for the container's side), not with the module itself.
+
+#include "netlink.hpp"
+
+#include "harness.hpp"
+#include "nslab/checkpoint.hpp"
+#include "nslab/child.hpp"
+#include "nslab/error.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <fmt/core.h>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
+#include <optional>
+#include <poll.h>
+#include <sched.h>
+#include <unistd.h>
+
+namespace {
+
+using namespace std::chrono_literals;
+using nslab::testing::Command;
+using nslab::testing::Result;
+namespace net = nslab::net;
+
+constexpr net::Ipv4 ipv4(unsigned a, unsigned b, unsigned c, unsigned d) {
+  return (a << 24) | (b << 16) | (c << 8) | d;
+}
+
+// ---------------------------------------------------------------------------
+// Sandboxes and containers.
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream file(path);
+  file << text;
+  file.close();
+  if (!file) {
+    nslab::throw_errno("write", path);
+  }
+}
+
+/// Enters a new network namespace with CAP_NET_ADMIN over it: directly when
+/// allowed, otherwise inside a new user namespace that maps our own ids.
+void enter_sandbox() {
+  if (::unshare(CLONE_NEWNET) == 0) {
+    return;
+  }
+  const std::string uid_map = fmt::format("0 {} 1", ::geteuid());
+  const std::string gid_map = fmt::format("0 {} 1", ::getegid());
+  nslab::check(::unshare(CLONE_NEWUSER), "unshare", "CLONE_NEWUSER");
+  write_file("/proc/self/uid_map", uid_map);
+  write_file("/proc/self/setgroups", "deny");
+  write_file("/proc/self/gid_map", gid_map);
+  nslab::check(::unshare(CLONE_NEWNET), "unshare", "CLONE_NEWNET");
+}
+
+/// Runs \p body in a child process inside a sandbox. GoogleTest prints the
+/// child's failures as they happen; the exit status carries them here.
+void in_sandbox(const std::function<void()>& body) {
+  nslab::Child sandbox = nslab::clone_child(0, [&] {
+    try {
+      enter_sandbox();
+      body();
+    } catch (const std::exception& error) {
+      ADD_FAILURE() << "exception in the sandbox: " << error.what();
+    }
+    std::fflush(stdout);
+    return ::testing::Test::HasFailure() ? 1 : 0;
+  });
+  const auto status = sandbox.wait_for(30s);
+  ASSERT_TRUE(status.has_value()) << "the sandbox did not finish within 30 s";
+  EXPECT_EQ(*status, nslab::ExitStatus::exited(0)) << "the sandbox reported failures (above)";
+}
+
+/// A process in a network namespace of its own, like isolate's child: it
+/// waits on a checkpoint, runs \p inside once released, reports, and stays
+/// alive (keeping its namespace) until stopped.
+class Container {
+public:
+  explicit Container(std::function<void()> inside = {})
+      : report_(nslab::make_pipe()),
+        child_(nslab::clone_child(CLONE_NEWNET, [this, inside] { return main(inside); })) {
+    report_.write_end.reset();
+  }
+
+  [[nodiscard]] pid_t pid() const noexcept { return child_.pid(); }
+
+  /// Releases the container and returns what `inside` reported: "ok" or
+  /// its error.
+  std::string release() {
+    checkpoint_.release();
+    std::string report;
+    pollfd readable{report_.read_end.get(), POLLIN, 0};
+    char buffer[512];
+    while (::poll(&readable, 1, 10'000) == 1) {
+      const ssize_t got = ::read(report_.read_end.get(), buffer, sizeof buffer);
+      if (got <= 0) {
+        return report;
+      }
+      report.append(buffer, static_cast<std::size_t>(got));
+    }
+    return report + " (no report within 10 s)";
+  }
+
+  /// Kills the container, so its network namespace dies with it.
+  void stop() { child_.kill_and_wait(); }
+
+private:
+  int main(const std::function<void()>& inside) {
+    if (checkpoint_.wait() != nslab::Checkpoint::Outcome::kReleased) {
+      return 1;
+    }
+    std::string report = "ok";
+    try {
+      if (inside) {
+        inside();
+      }
+    } catch (const std::exception& error) {
+      report = error.what();
+    }
+    (void)!::write(report_.write_end.get(), report.data(), report.size());
+    report_.write_end.reset();
+    while (true) {
+      ::pause(); // keeps the namespace alive until stop() or the destructor
+    }
+  }
+
+  nslab::Checkpoint checkpoint_;
+  nslab::Pipe report_;
+  nslab::Child child_;
+};
+
+/// Runs \p argv here, as this process (already root in the sandbox).
+Result run_here(std::vector<std::string> argv) {
+  Command command(std::move(argv));
+  command.root_in_user_namespace = false;
+  return nslab::testing::run(command);
+}
+
+/// Runs iproute2's `ip ARGS` here (in the sandbox) and returns its stdout.
+std::string ip(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"ip"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const Result result = run_here(argv);
+  EXPECT_EQ(result.code(), 0) << result.describe();
+  return result.out;
+}
+
+/// The words that run ARGS in the network namespace of \p container.
+std::vector<std::string> inside(const Container& container, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"nsenter", "-t", std::to_string(container.pid()), "-n"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+/// Runs `ip ARGS` in the network namespace of \p container.
+std::string ip_inside(const Container& container, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"ip"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const Result result = run_here(inside(container, argv));
+  EXPECT_EQ(result.code(), 0) << result.describe();
+  return result.out;
+}
+
+/// Listens for link announcements (the RTMGRP_LINK multicast group) here.
+class LinkMonitor {
+public:
+  LinkMonitor() : socket_(mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) {
+    if (socket_ == nullptr || mnl_socket_bind(socket_, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0) {
+      nslab::throw_errno("bind", "RTMGRP_LINK");
+    }
+  }
+  ~LinkMonitor() { mnl_socket_close(socket_); }
+  LinkMonitor(const LinkMonitor&) = delete;
+  LinkMonitor& operator=(const LinkMonitor&) = delete;
+
+  /// True once the kernel announces RTM_DELLINK for \p ifindex; false after
+  /// \p timeout.
+  bool wait_for_removal(int ifindex, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::vector<char> buffer(32 * 1024);
+    while (true) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      pollfd readable{mnl_socket_get_fd(socket_), POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&readable, 1, static_cast<int>(left.count())) != 1) {
+        return false;
+      }
+      const ssize_t got = mnl_socket_recvfrom(socket_, buffer.data(), buffer.size());
+      int length = static_cast<int>(got);
+      for (auto* message = reinterpret_cast<const nlmsghdr*>(buffer.data());
+           mnl_nlmsg_ok(message, length); message = mnl_nlmsg_next(message, &length)) {
+        const auto* link = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(message));
+        if (message->nlmsg_type == RTM_DELLINK && link->ifi_index == ifindex) {
+          return true;
+        }
+      }
+    }
+  }
+
+private:
+  mnl_socket* socket_;
+};
+
+std::string inet(net::Ipv4 address) {
+  return fmt::format("inet {}/30 ", net::format_ipv4(address));
+}
+
+// ---------------------------------------------------------------------------
+// --ip parsing and the choice of a free /30 (no namespaces needed).
+
+TEST(SubnetParsing, AnyAddressInsideTheSubnetNamesIt) {
+  const net::Subnet subnet = net::parse_subnet("169.254.7.6/30");
+  EXPECT_EQ(subnet.to_string(), "169.254.7.4/30");
+  EXPECT_EQ(net::format_ipv4(subnet.host_address()), "169.254.7.5");
+  EXPECT_EQ(net::format_ipv4(subnet.container_address()), "169.254.7.6");
+  EXPECT_EQ(net::parse_subnet("169.254.7.4/30"), subnet);
+}
+
+TEST(SubnetParsing, RejectsAnythingButALinkLocal30) {
+  const std::pair<std::string_view, std::string_view> cases[] = {
+      {"10.0.0.1/30", "not inside link-local"},
+      {"192.168.1.1/30", "not inside link-local"},
+      {"169.254.1.1/24", "must be /30"},
+      {"169.254.1.1/31", "must be /30"},
+      {"169.254.1.1/30x", "must be /30"},
+      {"169.254.1.1", "expected A.B.C.D/30"},
+      {"garbage", "expected A.B.C.D/30"},
+      {"169.254.1/30", "expected A.B.C.D/30"},
+      {"256.254.1.1/30", "expected A.B.C.D/30"},
+      {"", "expected A.B.C.D/30"},
+      {"169.254.169.254/30", "metadata"},
+      {"169.254.0.1/30", "RFC 3927"},
+      {"169.254.255.253/30", "RFC 3927"},
+  };
+  for (const auto& [text, reason] : cases) {
+    try {
+      (void)net::parse_subnet(text);
+      ADD_FAILURE() << "'" << text << "' was accepted";
+    } catch (const nslab::UsageError& error) {
+      EXPECT_NE(std::string_view(error.what()).find(reason), std::string_view::npos)
+          << "'" << text << "' gave: " << error.what();
+    }
+  }
+}
+
+TEST(FreeSubnet, SkipsASubnetInUseAndIsDeterministic) {
+  const unsigned seed = 4242;
+  const auto first = net::first_free_subnet({}, seed);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(net::first_free_subnet({}, seed), first) << "same seed, same choice";
+
+  const net::InterfaceAddress used{first->container_address(), 30, "eth9"};
+  const auto second = net::first_free_subnet(std::span(&used, 1), seed);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_NE(*second, *first);
+  EXPECT_FALSE(second->overlaps(used));
+
+  // A wider prefix around it blocks the whole range it covers.
+  const net::InterfaceAddress wide{ipv4(169, 254, 3, 3), 16, "eth9"};
+  EXPECT_EQ(net::first_free_subnet(std::span(&wide, 1), seed), std::nullopt);
+}
+
+TEST(FreeSubnet, NeighbouringSeedsStartFarApartAndAvoidReservedRanges) {
+  const auto a = net::first_free_subnet({}, 1000);
+  const auto b = net::first_free_subnet({}, 1001);
+  ASSERT_TRUE(a && b);
+  const auto distance = a->network() > b->network() ? a->network() - b->network()
+                                                     : b->network() - a->network();
+  EXPECT_GT(distance, 256U) << a->to_string() << " vs " << b->to_string();
+  for (unsigned seed = 0; seed < 16384; ++seed) {
+    const auto subnet = net::first_free_subnet({}, seed);
+    ASSERT_TRUE(subnet.has_value());
+    ASSERT_EQ(subnet->network() & 0xffff0000, ipv4(169, 254, 0, 0)) << subnet->to_string();
+    const unsigned third_octet = (subnet->network() >> 8) & 0xff;
+    ASSERT_NE(third_octet, 0U) << subnet->to_string();
+    ASSERT_NE(third_octet, 169U) << subnet->to_string();
+    ASSERT_NE(third_octet, 255U) << subnet->to_string();
+  }
+}
+
+TEST(HostLinkName, FitsInIfnamsizForAnyPid) {
+  EXPECT_EQ(net::host_link_name(4194304), "nsl4194304");
+  EXPECT_LE(net::host_link_name(4194304).size(), 15U);
+}
+
+// ---------------------------------------------------------------------------
+// Links, inside sandboxes.
+
+TEST(VethPair, PeerIsBornInsideTheContainerAsEth0) {
+  in_sandbox([] {
+    Container container;
+    net::RouteSocket route;
+    const std::string name = net::host_link_name(container.pid());
+    const int index =
+        route.create_veth_pair(name, "eth0", net::TargetNetns::of_process(container.pid()));
+
+    const std::string here = ip({"-d", "-o", "link", "show"});
+    EXPECT_NE(here.find(fmt::format("{}: {}@", index, name)), std::string::npos) << here;
+    EXPECT_NE(here.find("veth"), std::string::npos) << here;
+    EXPECT_EQ(here.find("eth0"), std::string::npos) << "the peer was on this side:\n" << here;
+    const std::string inside = ip_inside(container, {"-o", "link", "show"});
+    EXPECT_NE(inside.find(fmt::format("eth0@if{}:", index)), std::string::npos) << inside;
+  });
+}
+
+TEST(VethPair, PeerNamespaceCanBeGivenAsADescriptor) {
+  in_sandbox([] {
+    Container container;
+    const nslab::UniqueFd netns(
+        ::open(fmt::format("/proc/{}/ns/net", container.pid()).c_str(), O_RDONLY | O_CLOEXEC));
+    ASSERT_TRUE(netns.valid());
+    net::RouteSocket route;
+    route.create_veth_pair("nsl-fd", "eth0", net::TargetNetns::from_fd(netns.get()));
+    EXPECT_NE(ip_inside(container, {"-o", "link"}).find("eth0@if"), std::string::npos);
+  });
+}
+
+TEST(VethPair, BothEndsGetTheirAddressAndComeUpWithoutADefaultRoute) {
+  in_sandbox([] {
+    net::RouteSocket route;
+    const net::Subnet subnet = net::choose_free_subnet(route, static_cast<unsigned>(::getpid()));
+    Container container([subnet] {
+      net::RouteSocket inside;
+      net::set_up_container_end(inside, subnet);
+    });
+    const net::HostEnd host_end = net::set_up_host_end(route, container.pid(), subnet);
+    const std::string& name = host_end.name();
+    ASSERT_EQ(container.release(), "ok");
+
+    EXPECT_NE(ip({"-o", "-4", "addr", "show", "dev", name}).find(inet(subnet.host_address())),
+              std::string::npos);
+    EXPECT_NE(ip({"-o", "link", "show", "dev", name}).find("state UP"), std::string::npos);
+    const std::string addresses = ip_inside(container, {"-o", "-4", "addr", "show", "dev", "eth0"});
+    EXPECT_NE(addresses.find(inet(subnet.container_address())), std::string::npos) << addresses;
+    EXPECT_NE(ip_inside(container, {"-o", "link", "show", "dev", "eth0"}).find("state UP"),
+              std::string::npos);
+    const std::string loopback = ip_inside(container, {"-o", "link", "show", "dev", "lo"});
+    EXPECT_NE(loopback.find(",UP,LOWER_UP>"), std::string::npos) << loopback;
+    const std::string routes = ip_inside(container, {"-4", "route", "show", "table", "all"});
+    EXPECT_EQ(routes.find("default"), std::string::npos) << routes;
+
+    const Result pinged = run_here(inside(
+        container, {"busybox", "ping", "-c", "1", "-W", "5", net::format_ipv4(subnet.host_address())}));
+    EXPECT_EQ(pinged.code(), 0) << pinged.describe();
+  });
+}
+
+TEST(VethPair, HostEndDisappearsWithTheContainersNamespace) {
+  in_sandbox([] {
+    Container container;
+    net::RouteSocket route;
+    LinkMonitor monitor;
+    const std::string name = net::host_link_name(container.pid());
+    const int index =
+        route.create_veth_pair(name, "eth0", net::TargetNetns::of_process(container.pid()));
+    container.stop(); // as if isolate and its child were killed right after the create
+    EXPECT_TRUE(monitor.wait_for_removal(index, 5s)) << "no RTM_DELLINK for " << name;
+    EXPECT_EQ(ip({"-o", "link"}).find(name), std::string::npos);
+  });
+}
+
+TEST(VethPair, HostEndDeletesThePairAtOnceWhenDestroyed) {
+  in_sandbox([] {
+    Container container;
+    net::RouteSocket route;
+    const net::Subnet subnet = net::parse_subnet("169.254.7.4/30");
+    std::string name;
+    {
+      const net::HostEnd host_end = net::set_up_host_end(route, container.pid(), subnet);
+      name = host_end.name();
+      ASSERT_NE(ip({"-o", "link"}).find(name), std::string::npos);
+    }
+    // No waiting: the kernel's own clean-up is asynchronous, this is not.
+    EXPECT_EQ(ip({"-o", "link"}).find(name), std::string::npos);
+    EXPECT_EQ(ip_inside(container, {"-o", "link"}).find("eth0"), std::string::npos);
+  });
+}
+
+TEST(VethPair, HostEndToleratesAPairTheKernelRemovedFirst) {
+  in_sandbox([] {
+    Container container;
+    net::RouteSocket route;
+    LinkMonitor monitor;
+    const net::HostEnd host_end =
+        net::set_up_host_end(route, container.pid(), net::parse_subnet("169.254.7.4/30"));
+    container.stop();
+    EXPECT_TRUE(monitor.wait_for_removal(host_end.index(), 5s));
+  }); // ~HostEnd gets ENODEV here, and must neither throw nor abort
+}
+
+TEST(Loopback, IsDownInANewNamespaceUntilSetUp) {
+  in_sandbox([] {
+    Container untouched;
+    Container configured([] {
+      net::RouteSocket inside;
+      net::set_up_loopback(inside);
+    });
+    ASSERT_EQ(configured.release(), "ok");
+    EXPECT_NE(ip_inside(untouched, {"-o", "link", "show", "lo"}).find("state DOWN"),
+              std::string::npos);
+    EXPECT_NE(ip_inside(configured, {"-o", "link", "show", "lo"}).find(",UP,LOWER_UP>"),
+              std::string::npos);
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Errors.
+
+TEST(NetlinkErrors, NameTheRequestTheObjectAndTheErrno) {
+  in_sandbox([] {
+    Container container;
+    net::RouteSocket route;
+    route.create_veth_pair("nsl-twice", "eth0", net::TargetNetns::of_process(container.pid()));
+    try {
+      route.create_veth_pair("nsl-twice", "eth1", net::TargetNetns::of_process(container.pid()));
+      ADD_FAILURE() << "creating the same name twice succeeded";
+    } catch (const net::NetlinkError& error) {
+      EXPECT_EQ(error.code().value(), EEXIST);
+      EXPECT_TRUE(std::string_view(error.what()).starts_with("RTM_NEWLINK(nsl-twice): File exists"))
+          << error.what();
+    }
+    EXPECT_THROW((void)route.link_index("nsl-missing"), net::NetlinkError);
+  });
+}
+
+TEST(NetlinkErrors, CarryTheKernelsExtendedAckMessage) {
+  in_sandbox([] {
+    net::RouteSocket route;
+    try {
+      route.add_ipv4_address(route.link_index("lo"), ipv4(169, 254, 7, 5), 33);
+      ADD_FAILURE() << "a /33 was accepted";
+    } catch (const net::NetlinkError& error) {
+      EXPECT_EQ(error.code().value(), EINVAL);
+      EXPECT_FALSE(error.kernel_message().empty()) << error.what();
+      EXPECT_TRUE(std::string_view(error.what()).ends_with(": " + error.kernel_message()))
+          << error.what();
+    }
+  });
+}
+
+TEST(FreeSubnet, ChoiceAndCheckSeeAddressesAlreadyAssigned) {
+  in_sandbox([] {
+    net::RouteSocket route;
+    const unsigned seed = static_cast<unsigned>(::getpid());
+    const auto wanted = net::first_free_subnet({}, seed);
+    ASSERT_TRUE(wanted.has_value());
+    EXPECT_NO_THROW(net::ensure_subnet_free(route, *wanted));
+    ip({"addr", "add", fmt::format("{}/30", net::format_ipv4(wanted->host_address())), "dev",
+        "lo"});
+
+    EXPECT_NE(net::choose_free_subnet(route, seed), *wanted);
+    try {
+      net::ensure_subnet_free(route, *wanted);
+      ADD_FAILURE() << wanted->to_string() << " was called free";
+    } catch (const std::runtime_error& error) {
+      EXPECT_NE(std::string_view(error.what()).find("already in use"), std::string_view::npos)
+          << error.what();
+      EXPECT_NE(std::string_view(error.what()).find(" on lo"), std::string_view::npos)
+          << error.what();
+    }
+  });
+}
+
+TEST(RouteSocket, PermissionToAdministerLinksIsFoundByTrying) {
+  in_sandbox([] {
+    net::RouteSocket route;
+    EXPECT_TRUE(route.can_administer_links());
+    // A new user namespace has every capability, but only over namespaces it
+    // owns: the sandbox's network namespace is not one of them.
+    nslab::Child outsider = nslab::clone_child(CLONE_NEWUSER, [] {
+      net::RouteSocket socket;
+      return socket.can_administer_links() ? 1 : 0;
+    });
+    EXPECT_EQ(outsider.wait(), nslab::ExitStatus::exited(0));
+  });
+}
+
+} // namespace
