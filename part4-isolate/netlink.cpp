@@ -228,10 +228,10 @@ void RouteSocket::delete_link(int ifindex) {
   exchange("RTM_DELLINK", fmt::format("ifindex {}", ifindex));
 }
 
-// BEGIN EXERCISE part4.veth
 // [create-veth]
 int RouteSocket::create_veth_pair(std::string_view host_name, std::string_view peer_name,
                                   TargetNetns peer_netns) {
+  // BEGIN EXERCISE part4.veth: build one RTM_NEWLINK that creates a veth pair, the peer born in peer_netns; return the host end's index
   // CREATE|EXCL: make a new link, and fail rather than touch an existing one.
   nlmsghdr& message = start_request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
   put_family_header<ifinfomsg>(message).ifi_family = AF_UNSPEC;
@@ -251,9 +251,9 @@ int RouteSocket::create_veth_pair(std::string_view host_name, std::string_view p
   mnl_attr_nest_end(&message, link_info);
   exchange("RTM_NEWLINK", host_name);
   return link_index(host_name);
+  // END EXERCISE part4.veth
 }
 // [create-veth]
-// END EXERCISE part4.veth
 
 // ---------------------------------------------------------------------------
 // Addresses.

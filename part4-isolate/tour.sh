@@ -11,6 +11,16 @@ note "Inside, the command is PID 1, ps sees only the container, and you are root
 show "$BIN/isolate" -H lab-box sh -c 'echo "my pid: $$"; hostname; id; ps'
 note "Only the container's own mounts: no trace of the host's."
 show "$BIN/isolate" cat /proc/self/mountinfo
-note "Only lo, and it is up. The host's hostname never changed:"
-show "$BIN/isolate" ip -o link
+note "With --net loopback there is only lo, and it is up:"
+show "$BIN/isolate" --net loopback ip -o link
+if [[ $(id -u) -eq 0 ]]; then
+  note "As root the default is --net veth: eth0 is paired with a host link, one /30 of"
+  note "169.254.0.0/16 between them, and no route anywhere else. The container pings the host end:"
+  show "$BIN/isolate" -v sh -c 'ip -o -4 addr show dev eth0; ip route
+    a=$(ip -o -4 addr show dev eth0 | sed -E "s/.* inet ([0-9.]+).*/\1/")
+    ping -c1 -W1 "${a%.*}.$(( ${a##*.} - 1 ))"'
+  note "The pair is gone with the container:"
+  show ip -o link
+fi
+note "The host's hostname never changed:"
 show hostname
