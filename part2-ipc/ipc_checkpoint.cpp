@@ -67,7 +67,7 @@ Options parse_options(int argc, char** argv) {
                                         {nullptr, 0, nullptr, 0}};
   Options options;
   const int first_word = nslab::parse_options(
-      argc, argv, "+:hvd:", long_options, kUsage, [&](int option, const char* value) {
+      argc, argv, "+:hvd:", long_options, [&](int option, const char* value) {
         switch (option) {
         case 'v':
           options.verbose = true;

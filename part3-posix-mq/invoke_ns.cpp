@@ -114,7 +114,7 @@ Options parse_options(int argc, char** argv) {
       {"queue", required_argument, nullptr, 'q'}, {nullptr, 0, nullptr, 0}};
   Options options;
   const int first_word = nslab::parse_options(
-      argc, argv, "+:hvpmu:ni:t:q:", kLongOptions, kUsage, [&](int option, const char* value) {
+      argc, argv, "+:hvpmu:ni:t:q:", kLongOptions, [&](int option, const char* value) {
         switch (option) {
         case 'v': options.verbose = true; break;
         case 'p': options.clone_flags |= CLONE_NEWPID; break;

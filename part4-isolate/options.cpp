@@ -126,7 +126,7 @@ Options parse_options(int argc, char** argv) {
   options.id_map = invoker_ids();
   std::vector<std::string> user_env;
   const int first_word = nslab::parse_options(
-      argc, argv, "+:r:H:u:e:vh", kLongOptions, kUsage, [&](int option, const char* value) {
+      argc, argv, "+:r:H:u:e:vh", kLongOptions, [&](int option, const char* value) {
         switch (option) {
         case 'r': options.rootfs = value; break;
         case 'H': nslab::validate_hostname(value, "-H"); options.hostname = value; break;

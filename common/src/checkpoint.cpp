@@ -70,9 +70,6 @@ void Checkpoint::abandon() noexcept {
   pipe_.write_end.reset();
 }
 
-ExecError::ExecError(int errnum, const std::string& command)
-    : Error(errnum, "exec", command), exit_code_(exit_code_for_exec_errno(errnum)) {}
-
 ErrorChannel::ErrorChannel() : pipe_(make_pipe()) {}
 
 int ErrorChannel::report_failures(const std::function<int()>& child_steps) noexcept {

@@ -1,6 +1,5 @@
 #include "nslab/cli.hpp"
 
-#include "nslab/checkpoint.hpp"
 #include "nslab/exit_status.hpp"
 #include "nslab/signals.hpp"
 
@@ -16,8 +15,12 @@ namespace nslab {
 
 int run_main(std::string_view program_name, std::string_view usage,
              const std::function<int()>& body) {
+  ignore_broken_pipe_signal();
   try {
     return body();
+  } catch (const HelpRequested&) {
+    fmt::print("{}", usage);
+    return kExitOk;
   } catch (const UsageError& error) {
     fmt::print(stderr, "{}: {}\n{}", program_name, error.what(), usage);
   } catch (const std::exception& error) {
@@ -27,13 +30,12 @@ int run_main(std::string_view program_name, std::string_view usage,
 }
 
 int parse_options(int argc, char** argv, const char* short_options, const option* long_options,
-                  std::string_view usage, const std::function<void(int, const char*)>& handle) {
+                  const std::function<void(int, const char*)>& handle) {
   opterr = 0; // we print our own one-line reason, then the usage
   int option;
   while ((option = getopt_long(argc, argv, short_options, long_options, nullptr)) != -1) {
     if (option == 'h') {
-      fmt::print("{}", usage);
-      std::exit(kExitOk);
+      throw HelpRequested();
     }
     if (option == '?' || option == ':') {
       throw option_error(option, optopt, argv[optind - 1]);
@@ -73,6 +75,7 @@ std::vector<std::string> command_or_shell(int argc, char** argv, int first) {
 
 namespace {
 
+// execvp(3) wants char* const[]; it does not write through the pointers.
 std::vector<char*> to_argv(const std::vector<std::string>& words) {
   std::vector<char*> pointers;
   pointers.reserve(words.size() + 1);
@@ -111,17 +114,12 @@ int exec_errno(const std::string& command) {
 
 } // namespace
 
-void exec_command(const std::vector<std::string>& command, const std::vector<std::string>* envp) {
-  unblock_all_signals();
+void exec_command(const std::vector<std::string>& command) {
+  restore_signals_for_exec();
   // exec replaces the process without flushing stdio: unflushed output is lost.
   std::fflush(nullptr);
   const std::vector<char*> argv = to_argv(command);
-  if (envp) {
-    const std::vector<char*> environment = to_argv(*envp);
-    ::execvpe(argv[0], argv.data(), environment.data());
-  } else {
-    ::execvp(argv[0], argv.data());
-  }
+  ::execvp(argv[0], argv.data());
   throw ExecError(exec_errno(command.front()), command.front());
 }
 

@@ -1,5 +1,7 @@
 #include "nslab/error.hpp"
 
+#include "nslab/exit_status.hpp"
+
 #include <cerrno>
 #include <fmt/core.h>
 
@@ -19,5 +21,8 @@ Error::Error(int errnum, std::string call, std::string object)
 void throw_errno(std::string call, std::string object) {
   throw Error(errno, std::move(call), std::move(object));
 }
+
+ExecError::ExecError(int errnum, const std::string& command)
+    : Error(errnum, "exec", command), exit_code_(exit_code_for_exec_errno(errnum)) {}
 
 } // namespace nslab

@@ -6,6 +6,12 @@
 #include <unistd.h>
 
 namespace nslab {
+namespace {
+
+/// The mask the program started with, saved by the first SignalFd.
+std::optional<sigset_t> original_mask;
+
+} // namespace
 
 SignalFd::SignalFd(std::initializer_list<int> signals) {
   sigset_t mask;
@@ -14,6 +20,9 @@ SignalFd::SignalFd(std::initializer_list<int> signals) {
     sigaddset(&mask, signal);
   }
   check(::sigprocmask(SIG_BLOCK, &mask, &old_mask_), "sigprocmask");
+  if (!original_mask) {
+    original_mask = old_mask_;
+  }
   fd_.reset(check(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK), "signalfd"));
 }
 
@@ -38,10 +47,13 @@ bool sent_by_terminal(const signalfd_siginfo& info) noexcept {
   return info.ssi_code == SI_KERNEL;
 }
 
-void unblock_all_signals() noexcept {
-  sigset_t empty;
-  sigemptyset(&empty);
-  ::sigprocmask(SIG_SETMASK, &empty, nullptr);
+void ignore_broken_pipe_signal() noexcept { ::signal(SIGPIPE, SIG_IGN); }
+
+void restore_signals_for_exec() noexcept {
+  ::signal(SIGPIPE, SIG_DFL);
+  if (original_mask) {
+    ::sigprocmask(SIG_SETMASK, &*original_mask, nullptr);
+  }
 }
 
 } // namespace nslab

@@ -114,7 +114,7 @@ TEST(Child, WaitForGivesUpAtTheTimeout) {
 TEST(Supervise, ForwardsASignalSentToTheParent) {
   nslab::SignalFd signals;
   nslab::Child child = nslab::clone_child(0, [] {
-    nslab::unblock_all_signals();
+    nslab::restore_signals_for_exec();
     ::pause();
     return 0;
   });
@@ -126,7 +126,7 @@ TEST(Supervise, KillsAChildThatIgnoresSignalsAfterTheGrace) {
   nslab::SignalFd signals;
   nslab::Child child = nslab::clone_child(0, [] {
     ::signal(SIGTERM, SIG_IGN); // like a PID 1 with no handler
-    nslab::unblock_all_signals();
+    nslab::restore_signals_for_exec();
     while (true) {
       ::pause();
     }

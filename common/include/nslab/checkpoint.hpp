@@ -82,16 +82,4 @@ private:
   Pipe pipe_;
 };
 
-/// Thrown when execvp(3) fails; carries the 126 or 127 exit status to use.
-class ExecError : public Error {
-public:
-  /// \p errnum from the failed exec, \p command the program name.
-  ExecError(int errnum, const std::string& command);
-  /// 127 when the command was not found, 126 when it could not be executed.
-  [[nodiscard]] int exit_code() const noexcept { return exit_code_; }
-
-private:
-  int exit_code_;
-};
-
 } // namespace nslab

@@ -45,11 +45,32 @@ T check(T result, std::string_view call, std::string_view object = {}) {
   return result;
 }
 
+/// Thrown when execvp(3) fails; carries the 126 or 127 exit status to use.
+class ExecError : public Error {
+public:
+  /// \p errnum from the failed exec, \p command the program name.
+  ExecError(int errnum, const std::string& command);
+  /// 127 when the command was not found, 126 when it could not be executed.
+  [[nodiscard]] int exit_code() const noexcept { return exit_code_; }
+
+private:
+  int exit_code_;
+};
+
 /// Bad command-line input: the program prints this line, then its usage, to
 /// stderr and exits 125.
 class UsageError : public std::runtime_error {
 public:
   using std::runtime_error::runtime_error;
+};
+
+/// `-h`/`--help` was given: run_main() prints the usage to stdout and
+/// returns 0. Thrown rather than exiting, so that only `main` ever decides
+/// how the program ends.
+class HelpRequested : public std::exception {
+public:
+  /// What the exception is about.
+  [[nodiscard]] const char* what() const noexcept override { return "help requested"; }
 };
 
 } // namespace nslab

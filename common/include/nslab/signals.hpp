@@ -42,8 +42,15 @@ private:
 /// delivers it to the whole foreground process group, children included.
 [[nodiscard]] bool sent_by_terminal(const signalfd_siginfo& info) noexcept;
 
-/// Unblocks every signal. A child calls this before exec: the signal mask
-/// survives execve(2), so COMMAND would otherwise start with SIGINT blocked.
-void unblock_all_signals() noexcept;
+/// Makes a write to a pipe with no reader fail with EPIPE instead of killing
+/// the program with SIGPIPE: a child that died early then shows up as an
+/// error with a message, not as a silent death. run_main() calls it.
+void ignore_broken_pipe_signal() noexcept;
+
+/// Gives COMMAND the signal state the program itself started with: the
+/// signal mask from before the first SignalFd, and SIGPIPE's default action.
+/// A child calls this right before exec, because both survive execve(2):
+/// COMMAND would otherwise start with SIGINT blocked and SIGPIPE ignored.
+void restore_signals_for_exec() noexcept;
 
 } // namespace nslab
