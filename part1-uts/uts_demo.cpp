@@ -82,13 +82,13 @@ int run(const Options& options) {
   const nslab::Narrator narrator(options.verbose);
   nslab::SignalFd signals;
   nslab::ErrorChannel errors;
-  narrator.parent("my hostname is \"{}\"", nslab::current_hostname());
+  narrator.parent("my hostname is \"{}\"; starting a child in a new UTS namespace",
+                  nslab::current_hostname());
   // [clone]
   nslab::Child child = nslab::clone_child(CLONE_NEWUTS, [&] {
     return errors.report_failures([&] { return child_main(options, narrator); });
   });
   // [clone]
-  narrator.parent("started child {} in a new UTS namespace", child.pid());
   if (const auto failure = errors.receive()) {
     fmt::print(stderr, "{}: {}\n", kProgram, failure->message);
     child.wait();

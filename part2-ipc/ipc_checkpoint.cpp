@@ -21,6 +21,8 @@
 #include "nslab/supervise.hpp"
 
 #include <cerrno>
+#include <csignal>
+#include <optional>
 #include <fmt/core.h>
 #include <getopt.h>
 #include <poll.h>
@@ -91,8 +93,14 @@ Options parse_options(int argc, char** argv) {
 class SysvQueue {
 public:
   SysvQueue()
-      : id_(nslab::check(::msgget(IPC_PRIVATE, IPC_CREAT | 0600), "msgget", "IPC_PRIVATE")),
-        janitor_([id = id_] { remove(id); }) {}
+      : id_(nslab::check(::msgget(IPC_PRIVATE, IPC_CREAT | 0600), "msgget", "IPC_PRIVATE")) {
+    try {
+      janitor_.emplace([id = id_] { remove(id); });
+    } catch (...) {
+      remove(id_); // a constructor that throws gets no destructor call
+      throw;
+    }
+  }
   SysvQueue(const SysvQueue&) = delete;
   SysvQueue& operator=(const SysvQueue&) = delete;
   // System V objects outlive their creator: without this, every run would
@@ -100,14 +108,14 @@ public:
   // janitor covers the one path a destructor cannot: SIGKILL.
   ~SysvQueue() {
     remove(id_);
-    janitor_.dismiss();
+    janitor_->dismiss();
   }
   [[nodiscard]] int id() const noexcept { return id_; }
 
 private:
   static void remove(int id) { ::msgctl(id, IPC_RMID, nullptr); }
   int id_;
-  nslab::Janitor janitor_;
+  std::optional<nslab::Janitor> janitor_;
 };
 // [queue]
 
@@ -134,16 +142,41 @@ int child_main(const Options& options, int queue_id, nslab::Checkpoint& checkpoi
   nslab::exec_command(options.command);
 }
 
+/// Why the setup work ended early, if it did.
+struct SetupInterrupted {
+  std::optional<int> signal;                 ///< The user interrupted it...
+  std::optional<nslab::ExitStatus> child;    ///< ...or the child died during it.
+};
+
 /// The parent's stand-in for real setup work (writing id maps, creating
-/// links). It ends early, returning the signal, if the user interrupts it.
-std::optional<int> do_setup_work(long delay_ms, nslab::SignalFd& signals) {
-  pollfd interrupted{signals.fd(), POLLIN, 0};
-  if (::poll(&interrupted, 1, static_cast<int>(delay_ms)) > 0) {
-    if (const auto signal = signals.take()) {
-      return static_cast<int>(signal->ssi_signo);
-    }
+/// links). It watches for the two things that end it early: a signal for
+/// the parent, and the death of the child it is setting up.
+std::optional<SetupInterrupted> do_setup_work(long delay_ms, nslab::SignalFd& signals,
+                                              nslab::Child& child) {
+  pollfd watched[] = {{signals.fd(), POLLIN, 0}, {child.pidfd(), POLLIN, 0}};
+  if (nslab::check(::poll(watched, 2, static_cast<int>(delay_ms)), "poll") == 0) {
+    return std::nullopt;
   }
-  return std::nullopt;
+  if (watched[1].revents != 0) {
+    return SetupInterrupted{std::nullopt, child.wait()};
+  }
+  const auto signal = signals.take();
+  return SetupInterrupted{static_cast<int>(signal ? signal->ssi_signo : SIGINT), std::nullopt};
+}
+
+/// Ends a run whose setup was interrupted: nothing is released, so COMMAND
+/// never runs. Returns the exit status.
+int give_up(const SetupInterrupted& interrupted, nslab::Checkpoint& checkpoint,
+            nslab::Child& child, const nslab::Narrator& narrator) {
+  if (interrupted.child) {
+    fmt::print(stderr, "{}: the child ended ({}) during the setup\n", kProgram,
+               interrupted.child->describe());
+    return interrupted.child->shell_status();
+  }
+  narrator.parent("interrupted during setup; the child will never run COMMAND");
+  checkpoint.abandon(); // the child reads end-of-file and exits
+  child.wait();
+  return nslab::kExitSignalBase + *interrupted.signal;
 }
 
 int run(const Options& options) {
@@ -161,11 +194,8 @@ int run(const Options& options) {
   narrator.namespaces(::getpid(), child.pid());
   narrator.parent("doing setup work for {} ms", options.delay_ms);
   // [release]
-  if (const auto signal = do_setup_work(options.delay_ms, signals)) {
-    narrator.parent("interrupted during setup; the child will never run COMMAND");
-    checkpoint.abandon(); // the child reads end-of-file and exits
-    child.wait();
-    return nslab::kExitSignalBase + *signal;
+  if (const auto interrupted = do_setup_work(options.delay_ms, signals, child)) {
+    return give_up(*interrupted, checkpoint, child, narrator);
   }
   fmt::print("Parent: setup done, releasing the child\n");
   std::fflush(stdout); // so this line comes before anything the child prints

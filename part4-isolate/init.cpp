@@ -1,3 +1,7 @@
+// --init: the small PID 1 that reaps orphans and passes signals on to
+// COMMAND. Separate because it runs after setup, in place of an exec, and
+// only when asked for.
+
 #include "init.hpp"
 
 #include "nslab/cli.hpp"

@@ -55,7 +55,8 @@ constexpr int kNamespaceFlags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLO
 constexpr auto kSignalGrace = 2s;
 
 /// The rootfs as one absolute path without symlinks, which the bind mount
-/// and pivot_root(2) need. Checked here, before any namespace exists.
+/// and pivot_root(2) need. Checked here, before any namespace exists,
+/// including the /tmp directory that pivot_into() parks the old root on.
 std::string resolve_rootfs(const std::string& rootfs) {
   const std::unique_ptr<char, decltype(&std::free)> resolved(::realpath(rootfs.c_str(), nullptr),
                                                              &std::free);
@@ -66,6 +67,13 @@ std::string resolve_rootfs(const std::string& rootfs) {
   nslab::check(::stat(resolved.get(), &info), "rootfs", rootfs);
   if (!S_ISDIR(info.st_mode)) {
     throw nslab::Error(ENOTDIR, "rootfs", rootfs);
+  }
+  // pivot_root(2) would fail with a bare ENOENT that names the rootfs, not
+  // what is missing in it.
+  const std::string put_old = fmt::format("{}/tmp", resolved.get());
+  if (::stat(put_old.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+    throw std::runtime_error(fmt::format(
+        "rootfs({}): needs a directory {}, where pivot_root parks the old root", rootfs, put_old));
   }
   return resolved.get();
 }
@@ -78,18 +86,24 @@ struct NetworkPlan {
 };
 
 // [plan-network]
+/// What the parent holds in the host's network namespace for --net veth.
+struct HostNetwork {
+  std::optional<nslab::net::RouteSocket> route; ///< opened for the dump and the host end
+  /// Held from the dump until the host end has its address; see SubnetLock.
+  std::optional<nslab::net::SubnetLock> lock;
+};
+
 /// Picks the network mode, and for veth the /30, in the host's namespace.
-/// \p host_route is opened here when veth needs it afterwards.
-NetworkPlan plan_network(const Options& options, std::optional<nslab::net::RouteSocket>& host_route,
-                         const nslab::Narrator& say) {
+/// For veth, \p host is left with the socket and the lock for afterwards.
+NetworkPlan plan_network(const Options& options, HostNetwork& host, const nslab::Narrator& say) {
   if (options.net && *options.net != NetMode::kVeth) {
     return {*options.net, std::nullopt};
   }
-  host_route.emplace();
+  host.route.emplace();
   // Found by trying: root in a user namespace is still not root over the
   // host's links.
-  if (!host_route->can_administer_links()) {
-    host_route.reset();
+  if (!host.route->can_administer_links()) {
+    host.route.reset();
     if (options.net || options.ip) {
       throw std::runtime_error("--net veth needs root (CAP_NET_ADMIN in the host's network "
                                "namespace); try --net loopback");
@@ -100,13 +114,16 @@ NetworkPlan plan_network(const Options& options, std::optional<nslab::net::Route
     }
     return {NetMode::kLoopback, std::nullopt};
   }
+  // Before the dump: no other instance may take "our" /30 until the host
+  // end holds it.
+  host.lock.emplace();
   if (options.ip) {
-    nslab::net::ensure_subnet_free(*host_route, *options.ip);
+    nslab::net::ensure_subnet_free(*host.route, *options.ip);
     return {NetMode::kVeth, options.ip};
   }
   // The pid spreads concurrent instances' searches far apart (see netlink.hpp).
   return {NetMode::kVeth,
-          nslab::net::choose_free_subnet(*host_route, static_cast<unsigned>(::getpid()))};
+          nslab::net::choose_free_subnet(*host.route, static_cast<unsigned>(::getpid()))};
 }
 // [plan-network]
 
@@ -192,13 +209,16 @@ int run(const Options& options) {
   const Steps step(say, Steps::Side::kParent);
   // Blocked from here on: a signal waits until we can pass it on.
   nslab::SignalFd signals;
-  std::optional<nslab::net::RouteSocket> host_route;
+  HostNetwork host;
   const NetworkPlan network =
-      step("plan the network", [&] { return plan_network(options, host_route, say); });
+      step("plan the network", [&] { return plan_network(options, host, say); });
   nslab::Checkpoint checkpoint;
   nslab::ErrorChannel errors;
   nslab::Child child = step("clone into new namespaces", [&] {
     return nslab::clone_child(kNamespaceFlags, [&] {
+      // The child's copy of the lock's socket would keep the lock held
+      // through the whole container setup, until the exec closes it.
+      host.lock.reset();
       return errors.report_failures(
           [&] { return container_main(options, network, checkpoint, errors, say); });
     });
@@ -210,8 +230,9 @@ int run(const Options& options) {
   std::optional<nslab::net::HostEnd> host_end;
   if (network.mode == NetMode::kVeth) {
     host_end.emplace(step("create the veth pair", [&] {
-      return nslab::net::set_up_host_end(*host_route, child.pid(), *network.subnet);
+      return nslab::net::set_up_host_end(*host.route, child.pid(), *network.subnet);
     }));
+    host.lock.reset(); // the /30 is visibly taken now
     say.parent("{} {}/30 UP <-> eth0 {}/30 in the container", host_end->name(),
                nslab::net::format_ipv4(network.subnet->host_address()),
                nslab::net::format_ipv4(network.subnet->container_address()));

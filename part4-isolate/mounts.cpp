@@ -1,3 +1,7 @@
+// The container's filesystem: private mounts, pivot_root onto the rootfs,
+// and fresh /proc, /dev, /sys and /tmp. Separate because each step is a
+// mount(2) call with its own pitfall; mounts.hpp gives the order.
+
 #include "mounts.hpp"
 
 #include "nslab/error.hpp"

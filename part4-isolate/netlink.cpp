@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
+#include <cstddef>
+#include <cstring>
 #include <ctime>
 #include <fmt/core.h>
 #include <libmnl/libmnl.h>
@@ -20,7 +22,10 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <stdexcept>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <thread>
 
 namespace nslab::net {
 namespace {
@@ -415,6 +420,46 @@ void ensure_subnet_free(RouteSocket& route, Subnet subnet) {
     }
   }
 }
+
+// [subnet-lock]
+namespace {
+
+/// Tries once to bind \p socket to the abstract name \p name; false when
+/// another socket holds it.
+bool bind_abstract(const UniqueFd& socket, std::string_view name) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  // A leading NUL byte makes the name abstract: no file is created, and
+  // the name's length is given by the address length, not by a NUL.
+  const std::size_t length = std::min(name.size(), sizeof address.sun_path - 1);
+  std::memcpy(address.sun_path + 1, name.data(), length);
+  const auto size = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + length);
+  if (::bind(socket.get(), reinterpret_cast<const sockaddr*>(&address), size) == 0) {
+    return true;
+  }
+  if (errno != EADDRINUSE) {
+    throw_errno("bind", fmt::format("@{}", name));
+  }
+  return false;
+}
+
+} // namespace
+
+SubnetLock::SubnetLock(std::chrono::milliseconds patience, std::string_view name)
+    : socket_(check(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket", "AF_UNIX")) {
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  // There is no event to wait for when the holder closes its socket, so
+  // poll: the lock is held for milliseconds, and a bind costs microseconds.
+  while (!bind_abstract(socket_, name)) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw std::runtime_error(fmt::format(
+          "lock @{}: another isolate has been choosing its /30 for {} ms; try again", name,
+          patience.count()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+// [subnet-lock]
 
 // ---------------------------------------------------------------------------
 // The two ends.

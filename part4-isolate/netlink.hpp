@@ -9,7 +9,9 @@
 #pragma once
 
 #include "nslab/error.hpp"
+#include "nslab/unique_fd.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -192,6 +194,41 @@ private:
 /// Throws std::runtime_error, naming the interface, when an address here
 /// overlaps \p subnet (for `--ip`, which must not reuse a subnet).
 void ensure_subnet_free(RouteSocket& route, Subnet subnet);
+
+// [subnet-lock-decl]
+/// Makes "find a free /30, then give it to a host end" one step among all
+/// isolate instances in this network namespace.
+///
+/// The address dump happens before clone(2) and the host end gets its
+/// address only after it, so two instances could otherwise both see the
+/// same /30 free and both take it; the kernel allows one address on two
+/// links. The lock is the abstract AF_UNIX socket name kName: binding it
+/// succeeds for one socket at a time (`EADDRINUSE` for the rest). Unlike a
+/// lock file it leaves nothing on the host: the name vanishes when the
+/// socket is closed, also when the holder is killed. Abstract names belong to
+/// a network namespace, which is exactly the scope of the addresses it
+/// guards.
+class SubnetLock {
+public:
+  /// The abstract name, without its leading NUL byte.
+  static constexpr std::string_view kName = "nslab-isolate-subnets";
+  /// How long isolate waits for another instance's lock by default. The
+  /// lock is normally held for a few milliseconds.
+  static constexpr std::chrono::milliseconds kPatience{5000};
+
+  /// Takes the lock \p name, retrying every millisecond or so for up to
+  /// \p patience; then throws std::runtime_error. Throws nslab::Error
+  /// when the socket cannot be made.
+  explicit SubnetLock(std::chrono::milliseconds patience = kPatience,
+                      std::string_view name = kName);
+
+  /// Releases the lock now; destroying the object does the same.
+  void release() noexcept { socket_.reset(); }
+
+private:
+  UniqueFd socket_;
+};
+// [subnet-lock-decl]
 
 /// The name of the container's end of the pair.
 inline constexpr std::string_view kContainerLinkName = "eth0";

@@ -1,3 +1,7 @@
+// isolate's command line: the usage text, the options and the container's
+// clean environment. Kept apart from isolate.cpp because all of it happens
+// before any namespace exists, and none of it needs one.
+
 #include "options.hpp"
 
 #include "nslab/cli.hpp"

@@ -1,3 +1,8 @@
+// The user namespace: parsing -u, the parent writing uid_map, setgroups and
+// gid_map, and the child becoming root inside. Separate because the kernel's
+// rules for those files (who may write what, in which order) are a topic of
+// their own.
+
 #include "user_namespace.hpp"
 
 #include "nslab/cli.hpp"

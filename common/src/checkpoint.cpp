@@ -30,14 +30,6 @@ void copy_truncated(char (&destination)[N], const std::string& source) {
   destination[length] = '\0';
 }
 
-ssize_t read_retrying(int fd, void* buffer, std::size_t size) {
-  ssize_t got;
-  do {
-    got = ::read(fd, buffer, size);
-  } while (got < 0 && errno == EINTR);
-  return got;
-}
-
 } // namespace
 
 Checkpoint::Checkpoint() : pipe_(make_pipe()) {}
@@ -47,7 +39,7 @@ Checkpoint::Outcome Checkpoint::wait() {
   // BEGIN EXERCISE part2.checkpoint-wait: close the write end, read one byte; a byte means released, end-of-file means the parent died
   pipe_.write_end.reset();
   char byte = 0;
-  const ssize_t got = read_retrying(pipe_.read_end.get(), &byte, 1);
+  const long got = read_retrying(pipe_.read_end.get(), &byte, 1);
   check(got, "read", "checkpoint pipe");
   pipe_.read_end.reset();
   return got == 1 ? Outcome::kReleased : Outcome::kParentDied;
@@ -59,7 +51,10 @@ Checkpoint::Outcome Checkpoint::wait() {
 void Checkpoint::release() {
   // BEGIN EXERCISE part2.checkpoint-release: close the read end, write the go byte, close the write end
   pipe_.read_end.reset();
-  check(::write(pipe_.write_end.get(), &kGoByte, 1), "write", "checkpoint pipe");
+  // With SIGPIPE ignored (see run_main), a child that is already gone makes
+  // this fail with EPIPE instead of killing the parent without a word.
+  check(::write(pipe_.write_end.get(), &kGoByte, 1), "write",
+        "checkpoint pipe; the child is gone");
   pipe_.write_end.reset();
   // END EXERCISE part2.checkpoint-release
 }
@@ -104,10 +99,10 @@ void ErrorChannel::close_write_end() noexcept { pipe_.write_end.reset(); }
 std::optional<ChildFailure> ErrorChannel::receive() {
   close_write_end();
   FailureRecord record{};
-  const ssize_t got = check(read_retrying(pipe_.read_end.get(), &record, sizeof record),
-                            "read", "error channel");
+  const long got = check(read_retrying(pipe_.read_end.get(), &record, sizeof record), "read",
+                         "error channel");
   pipe_.read_end.reset();
-  if (got != static_cast<ssize_t>(sizeof record)) {
+  if (got != static_cast<long>(sizeof record)) {
     return std::nullopt; // end-of-file: the child exec'd or exited quietly
   }
   return ChildFailure{record.errnum, record.exit_code, record.call, record.message};

@@ -1,6 +1,9 @@
 #include "nslab/child.hpp"
 
+#include "nslab/deadline.hpp"
 #include "nslab/error.hpp"
+
+#include <fmt/core.h>
 
 #include <cerrno>
 #include <csignal>
@@ -98,11 +101,14 @@ int child_trampoline(void* argument) {
   ::_exit(status);
 }
 
-int pidfd_send_signal(int pidfd, int signal) {
-  return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, signal, nullptr, 0));
-}
-
 } // namespace
+
+void send_signal_to(int pidfd, int signal) {
+  // glibc 2.36 has no wrapper for pidfd_send_signal(2).
+  if (::syscall(SYS_pidfd_send_signal, pidfd, signal, nullptr, 0) != 0 && errno != ESRCH) {
+    throw_errno("pidfd_send_signal", fmt::format("pidfd {}", pidfd));
+  }
+}
 
 Child::~Child() {
   if (!reaped_ && pidfd_.valid()) {
@@ -126,22 +132,20 @@ ExitStatus Child::wait() {
 }
 
 std::optional<ExitStatus> Child::wait_for(std::chrono::milliseconds timeout) {
+  const auto deadline = SteadyClock::now() + timeout;
   pollfd exited{pidfd_.get(), POLLIN, 0};
-  const int ready = ::poll(&exited, 1, static_cast<int>(timeout.count()));
-  if (ready < 0 && errno != EINTR) {
-    throw_errno("poll", "child pidfd");
+  int ready;
+  // A signal handler may interrupt poll; wait out the rest of the time.
+  while ((ready = ::poll(&exited, 1, poll_timeout(deadline))) < 0 && errno == EINTR) {
   }
-  if (ready <= 0) {
+  check(ready, "poll", "child pidfd");
+  if (ready == 0) {
     return std::nullopt;
   }
   return wait();
 }
 
-void Child::send_signal(int signal) {
-  if (pidfd_send_signal(pidfd_.get(), signal) != 0 && errno != ESRCH) {
-    throw_errno("pidfd_send_signal", std::to_string(pid_));
-  }
-}
+void Child::send_signal(int signal) { send_signal_to(pidfd_.get(), signal); }
 
 ExitStatus Child::kill_and_wait() {
   send_signal(SIGKILL);

@@ -3,23 +3,34 @@
 #include "nslab/error.hpp"
 
 #include <cerrno>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 namespace nslab {
+namespace {
+
+/// In the janitor: closes every descriptor but \p fd and puts /dev/null on
+/// 0, 1 and 2. It must not hold the parent's other pipes open (a checkpoint
+/// or error channel would then never report end-of-file), nor its terminal.
+void keep_only(int fd) {
+  ::close_range(0, static_cast<unsigned>(fd) - 1, 0);
+  ::close_range(static_cast<unsigned>(fd) + 1, ~0U, 0);
+  for (int standard = 0; standard < 3; ++standard) {
+    ::open("/dev/null", O_RDWR); // takes the lowest free number: 0, 1, 2
+  }
+}
+
+} // namespace
 
 Janitor::Janitor(const std::function<void()>& cleanup) {
   Pipe pipe = make_pipe();
   pid_ = check(::fork(), "fork", "janitor");
   if (pid_ == 0) {
     ::setsid();
-    pipe.write_end.reset();
+    keep_only(pipe.read_end.get());
     char byte = 0;
-    ssize_t got;
-    do {
-      got = ::read(pipe.read_end.get(), &byte, 1);
-    } while (got < 0 && errno == EINTR);
-    if (got == 0) {
+    if (read_retrying(pipe.read_end.get(), &byte, 1) == 0) {
       cleanup(); // end-of-file without a dismissal: the parent died
     }
     ::_exit(0);

@@ -18,6 +18,8 @@ const std::array<NamespaceKind, 8> kNamespaceKinds = {{
     {"mnt", CLONE_NEWNS, "the mount table"},
     {"net", CLONE_NEWNET, "links, addresses, routes, ports"},
     {"pid", CLONE_NEWPID, "process ids"},
+    // clone(2) cannot take CLONE_NEWTIME (its bit sits in the exit-signal
+    // byte): only unshare(2) makes a time namespace.
     {"time", CLONE_NEWTIME, "boot and monotonic clocks"},
     {"user", CLONE_NEWUSER, "user and group ids, capabilities"},
     {"uts", CLONE_NEWUTS, "hostname and domain name"},
@@ -41,13 +43,14 @@ ino_t namespace_id(pid_t pid, const NamespaceKind& kind) {
 }
 
 std::string namespace_table(pid_t parent, pid_t child) {
-  std::string table = fmt::format("{:<8} {:>12} {:>12}\n", "ns", "parent", "child");
+  std::string table =
+      fmt::format("{:<8} {:>12} {:>12}  {:<7} {}\n", "ns", "parent", "child", "child's", "isolates");
   for (const NamespaceKind& kind : kNamespaceKinds) {
     try {
       const ino_t parent_id = namespace_id(parent, kind);
       const ino_t child_id = namespace_id(child, kind);
-      table += fmt::format("{:<8} {:>12} {:>12}  {}\n", kind.name, parent_id, child_id,
-                           parent_id == child_id ? "shared" : "NEW");
+      table += fmt::format("{:<8} {:>12} {:>12}  {:<7} {}\n", kind.name, parent_id, child_id,
+                           parent_id == child_id ? "shared" : "NEW", kind.isolates);
     } catch (const Error& error) {
       // An older kernel without this kind (for example time) has no file.
       if (error.code().value() != ENOENT) {

@@ -2,6 +2,7 @@
 
 #include "nslab/error.hpp"
 
+#include <cerrno>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -14,6 +15,14 @@ void UniqueFd::reset(int fd) noexcept {
     ::close(fd_);
   }
   fd_ = fd;
+}
+
+long read_retrying(int fd, void* buffer, std::size_t size) noexcept {
+  ssize_t got;
+  do {
+    got = ::read(fd, buffer, size);
+  } while (got < 0 && errno == EINTR);
+  return got;
 }
 
 Pipe make_pipe() {

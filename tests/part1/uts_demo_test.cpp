@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <regex>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,6 +38,7 @@ TEST_F(UtsDemo, ChildSeesTheRequestedHostname) {
 
 TEST_F(UtsDemo, DefaultHostnameIsTheArticles) {
   const Result r = uts_demo({"hostname"});
+  EXPECT_EQ(r.code(), 0) << r.describe();
   EXPECT_EQ(r.out, "In Namespace\n") << r.describe();
 }
 
@@ -59,8 +61,10 @@ TEST_F(UtsDemo, VerboseShowsBothHostnamesAndTheTable) {
   EXPECT_NE(r.out.find(" Child: my hostname is now \"nslab-box\""), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(fmt::format("my hostname is still \"{}\"", host_hostname_)),
             std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("uts "), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("NEW"), std::string::npos) << r.out;
+  // The table's uts row, and only that row, says NEW.
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("\nuts +[0-9]+ +[0-9]+ +NEW ")))  << r.out;
+  EXPECT_FALSE(std::regex_search(r.out, std::regex("\n(ipc|mnt|net|pid|user) +[0-9]+ +[0-9]+ +NEW ")))
+      << r.out;
 }
 
 TEST_F(UtsDemo, KillingTheParentTakesTheChildWithIt) {

@@ -96,8 +96,20 @@ key_t random_key() {
   return static_cast<key_t>(random() & 0x3fffffff) | 0x40000000;
 }
 
+/// Removes the host's queue with \p key, if there is one, whatever the test's
+/// outcome: a failed isolation check must not leave a queue on the host.
+struct RemoveQueueWithKey {
+  key_t key;
+  ~RemoveQueueWithKey() {
+    if (const int id = ::msgget(key, 0); id != -1) {
+      ::msgctl(id, IPC_RMID, nullptr);
+    }
+  }
+};
+
 TEST_F(IpcCheckpoint, QueuesMadeInsideDoNotReachTheHost) {
   const key_t key = random_key();
+  const RemoveQueueWithKey cleanup{key};
   const Result r = run(ipc_checkpoint({"-d", "0", "--", probe(), "sysv-queue-create",
                                        std::to_string(key)}));
   ASSERT_EQ(r.code(), 0) << "could not make a queue inside\n" << r.describe();
@@ -107,12 +119,11 @@ TEST_F(IpcCheckpoint, QueuesMadeInsideDoNotReachTheHost) {
 TEST_F(IpcCheckpoint, WithShareIpcQueuesMadeInsideDoReachTheHost) {
   // The control experiment: if this failed, the test above would prove nothing.
   const key_t key = random_key();
+  const RemoveQueueWithKey cleanup{key};
   const Result r = run(ipc_checkpoint({"-d", "0", "--share-ipc", "--", probe(),
                                        "sysv-queue-create", std::to_string(key)}));
   ASSERT_EQ(r.code(), 0) << r.describe();
-  const int id = ::msgget(key, 0);
-  EXPECT_NE(id, -1) << "the shared namespace's queue is missing";
-  ::msgctl(id, IPC_RMID, nullptr);
+  EXPECT_NE(::msgget(key, 0), -1) << "the shared namespace's queue is missing";
 }
 
 TEST_F(IpcCheckpoint, ParentKilledDuringSetupMeansCommandNeverRuns) {
@@ -128,6 +139,21 @@ TEST_F(IpcCheckpoint, ParentKilledDuringSetupMeansCommandNeverRuns) {
   EXPECT_TRUE(leftover_processes().empty());
   EXPECT_FALSE(std::filesystem::exists(marker)) << "COMMAND ran without a release";
   EXPECT_FALSE(queue_exists_here(id)) << "SIGKILL left queue " << id << " behind";
+}
+
+TEST_F(IpcCheckpoint, ChildDyingDuringSetupIsReportedAndCleanedUp) {
+  Running running = start(ipc_checkpoint({"-v", "-d", "10000", "--", "true"}));
+  ASSERT_TRUE(running.wait_for_output("doing setup work")) << running.out_so_far();
+  const std::string& out = running.out_so_far();
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(out, match, std::regex("child (\\d+) is waiting"))) << out;
+  const int id = announced_queue(out);
+  ASSERT_EQ(::kill(std::stoi(match[1]), SIGKILL), 0);
+  const Result r = running.finish();
+  EXPECT_EQ(r.code(), 137) << r.describe();
+  EXPECT_EQ(r.err, "ipc-checkpoint: the child ended (killed by SIGKILL) during the setup\n")
+      << r.describe();
+  EXPECT_FALSE(queue_exists_here(id)) << "queue " << id << " left behind";
 }
 
 TEST_F(IpcCheckpoint, InterruptDuringSetupCleansUp) {

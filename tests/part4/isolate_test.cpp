@@ -71,7 +71,10 @@ Words lines(const std::string& text) {
   return all;
 }
 
-/// Polls \p condition every 20 ms until it holds or \p timeout passes.
+/// Polls \p condition every 20 ms until it holds or \p timeout passes. Only
+/// for what announces itself to no one the test could wait on: a host link
+/// the kernel deletes after the fact, an orphan reaped inside the container,
+/// IPC objects of other suites.
 template <typename Condition>
 bool eventually(Condition condition, std::chrono::milliseconds timeout = 3000ms) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -105,28 +108,18 @@ pid_t container_pid(const Running& running) {
   return children.size() == 1 ? children.front() : -1;
 }
 
-/// The command name of \p pid, or "" once it is gone.
-std::string command_name(pid_t pid) {
-  std::string name = read_file(fmt::format("/proc/{}/comm", pid));
-  return name.empty() ? name : name.substr(0, name.size() - 1);
-}
-
-/// Starts `isolate OPTIONS sleep 100` and waits until sleep runs in the
-/// container, as PID 1 or as the child of --init's PID 1. Only then is a
-/// signal sure to meet sleep rather than the setup or a shell.
-Running start_sleeper(Words options) {
-  options.insert(options.end(), {"sleep", "100"});
-  Running running = start(isolate_command(std::move(options)));
-  const auto sleeping = [&] {
-    const pid_t container = container_pid(running);
-    if (container <= 0) {
-      return false;
-    }
-    const std::vector<pid_t> children = children_of(container);
-    return command_name(container) == "sleep" ||
-           (children.size() == 1 && command_name(children.front()) == "sleep");
-  };
-  EXPECT_TRUE(eventually(sleeping)) << "sleep never started in the container";
+/// Starts `isolate OPTIONS cat` with "ready" on its stdin, which stays
+/// open, and waits for cat to echo it. The line comes from cat itself, after
+/// the exec, so a signal sent then meets cat, which handles none: not the
+/// setup, nor a shell (busybox sh catches SIGINT).
+Running start_idle_cat(Words options) {
+  options.emplace_back("cat");
+  Command command = isolate_command(std::move(options));
+  command.input = "ready\n";
+  command.close_stdin = false;
+  Running running = start(command);
+  EXPECT_TRUE(running.wait_for_output("ready\n")) << "cat never ran in the container\n"
+                                                    << running.out_so_far();
   return running;
 }
 
@@ -280,9 +273,35 @@ TEST_F(Isolate, MountTableInsideHasNoHostMountPoints) {
   EXPECT_EQ(mount_points(r.out), expected) << r.describe();
 }
 
+/// The propagation tags (`shared:N`, `master:N`, ...) of each mount in a
+/// mountinfo file's text: the optional fields between the sixth and the `-`.
+Words propagation_tags(const std::string& mountinfo) {
+  Words tags;
+  for (const std::string& line : lines(mountinfo)) {
+    const Words fields = words(line);
+    for (std::size_t i = 6; i < fields.size() && fields[i] != "-"; ++i) {
+      tags.push_back(fields[4] + " " + fields[i]);
+    }
+  }
+  return tags;
+}
+
+TEST_F(Isolate, MountsInsideAreTiedToNoPeerGroup) {
+  // Run once as is, and once from a mount namespace whose mounts are all
+  // shared, as systemd leaves a host's: there the copies isolate's new
+  // namespace starts with are slaves of them, unless made private.
+  Command shared_host({"unshare", "-m", "--propagation", "shared", program("isolate"), "--net",
+                       "none", "cat", "/proc/self/mountinfo"});
+  for (const Result& r : {isolate({"--net", "none", "cat", "/proc/self/mountinfo"}),
+                          run(shared_host)}) {
+    ASSERT_EQ(r.code(), 0) << r.describe();
+    EXPECT_EQ(propagation_tags(r.out), Words{}) << r.describe();
+  }
+}
+
 TEST_F(Isolate, HostMountTableIsIdenticalBeforeDuringAndAfter) {
   const std::string before = read_file("/proc/self/mountinfo");
-  Running running = start_sleeper({"--init"});
+  Running running = start_idle_cat({"--init"});
   EXPECT_EQ(read_file("/proc/self/mountinfo"), before) << "while the container runs";
   running.send_signal(SIGTERM);
   const Result r = running.finish();
@@ -544,13 +563,35 @@ TEST_F(Isolate, TwentyInstancesGetTheirOwnLinksAndSubnets) {
   }
 }
 
+TEST_F(Isolate, SubnetLockIsFreeWhileTheContainerRuns) {
+  SKIP_WITHOUT_HOST_ROOT();
+  // isolate must drop the lock once the host end has its address, not keep
+  // it while it waits; --init's PID 1, which never execs, must not keep it
+  // either.
+  Running running = start_veth_container("echo ready; read x; exit 0", {"--init"});
+  ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
+  // Parallel tests' isolates hold it for milliseconds at a time.
+  EXPECT_NO_THROW(nslab::net::SubnetLock(2s)) << "a running container holds the lock";
+  running.close_stdin();
+  EXPECT_EQ(running.finish().code(), 0);
+}
+
 TEST_F(Isolate, IpAlreadyInUseGives125) {
   SKIP_WITHOUT_HOST_ROOT();
-  Running first = start_veth_container("echo ready; read x; exit 0", {"--ip", "169.254.201.4/30"});
+  // A /30 free right now, chosen the way isolate does: a fixed one could be
+  // in use by another root run on this machine.
+  nslab::net::RouteSocket host_route;
+  const nslab::net::Subnet subnet =
+      nslab::net::choose_free_subnet(host_route, static_cast<unsigned>(::getpid()));
+  const std::string network = nslab::net::format_ipv4(subnet.network());
+  Running first = start_veth_container("echo ready; read x; exit 0", {"--ip", subnet.to_string()});
   ASSERT_TRUE(first.wait_for_output("ready\n")) << first.out_so_far();
-  const Result second = isolate({"--net", "veth", "--ip", "169.254.201.5/30", "true"});
+  // Any address inside the /30 names it.
+  const std::string same_subnet = nslab::net::format_ipv4(subnet.host_address()) + "/30";
+  const Result second = isolate({"--net", "veth", "--ip", same_subnet, "true"});
   EXPECT_EQ(second.code(), 125) << second.describe();
-  EXPECT_NE(second.err.find("--ip 169.254.201.4/30: already in use"), std::string::npos)
+  EXPECT_NE(second.err.find(fmt::format("--ip {}: already in use", subnet.to_string())),
+            std::string::npos)
       << second.describe();
   first.close_stdin();
   EXPECT_EQ(first.finish().code(), 0);
@@ -628,12 +669,22 @@ TEST_F(Isolate, MissingRootfsGives125WithOneLine) {
   EXPECT_EQ(r.err, "isolate: rootfs(/nslab-no-such-rootfs): No such file or directory\n");
 }
 
-TEST_F(Isolate, UnusableRootfsFailsInTheChildWithOneLine) {
-  const TempDir empty; // no /tmp for the old root, no /proc
+TEST_F(Isolate, RootfsWithoutTmpGives125NamingWhatIsMissing) {
+  const TempDir empty; // no tmp/ for pivot_root to park the old root on
   const Result r = isolate({"-r", empty.path(), "true"});
   EXPECT_EQ(r.code(), 125) << r.describe();
-  EXPECT_EQ(r.err,
-            fmt::format("isolate: pivot_root({}): No such file or directory\n", empty.path()));
+  EXPECT_EQ(r.err, fmt::format("isolate: rootfs({0}): needs a directory {0}/tmp, where "
+                               "pivot_root parks the old root\n",
+                               empty.path()));
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(Isolate, UnusableRootfsFailsInTheChildWithOneLine) {
+  const TempDir rootfs; // a tmp/ to pivot onto, but no proc/ to mount on
+  std::filesystem::create_directory(rootfs.path() + "/tmp");
+  const Result r = isolate({"-r", rootfs.path(), "true"});
+  EXPECT_EQ(r.code(), 125) << r.describe();
+  EXPECT_EQ(r.err, "isolate: mount(/proc): No such file or directory\n");
   EXPECT_EQ(r.out, "");
 }
 
@@ -665,18 +716,18 @@ TEST_F(Isolate, VerboseShowsTimedStepsAndTheNamespaceTable) {
 
 // --- signals and PID 1 -------------------------------------------------------
 
-TEST_F(Isolate, SigtermEndsSleepThroughInitWith143) {
-  Running running = start_sleeper({"--init"});
+TEST_F(Isolate, SigtermEndsTheCommandThroughInitWith143) {
+  Running running = start_idle_cat({"--init"});
   running.send_signal(SIGTERM);
   const Result r = running.finish();
   EXPECT_EQ(r.code(), 143) << r.describe();
 }
 
 TEST_F(Isolate, SignalIgnoredByPidOneEndsAfterTheGracePeriod) {
-  // Without --init, sleep is PID 1 and the kernel drops SIGINT and SIGTERM
+  // Without --init, cat is PID 1 and the kernel drops SIGINT and SIGTERM
   // for it (it has no handler); isolate kills it after about 2 s instead.
   for (const int signal : {SIGINT, SIGTERM}) {
-    Running running = start_sleeper({});
+    Running running = start_idle_cat({});
     running.send_signal(signal);
     const Result r = running.finish();
     EXPECT_EQ(r.code(), 128 + SIGKILL) << r.describe();
@@ -684,10 +735,10 @@ TEST_F(Isolate, SignalIgnoredByPidOneEndsAfterTheGracePeriod) {
   }
 }
 
-/// SIGKILLs isolate while sleep runs in the container; true when the
+/// SIGKILLs isolate while cat runs in the container; true when the
 /// container's PID 1 is gone within a bounded wait.
 void expect_container_dies_with_isolate(const Words& options) {
-  Running running = start_sleeper(options);
+  Running running = start_idle_cat(options);
   const pid_t container = container_pid(running);
   ASSERT_GT(container, 0);
   const nslab::UniqueFd container_fd(static_cast<int>(::syscall(SYS_pidfd_open, container, 0)));

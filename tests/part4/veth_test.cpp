@@ -28,6 +28,7 @@
 #include <optional>
 #include <poll.h>
 #include <sched.h>
+#include <stdexcept>
 #include <unistd.h>
 
 namespace {
@@ -473,6 +474,54 @@ TEST(FreeSubnet, ChoiceAndCheckSeeAddressesAlreadyAssigned) {
       EXPECT_NE(std::string_view(error.what()).find(" on lo"), std::string_view::npos)
           << error.what();
     }
+  });
+}
+
+// ---------------------------------------------------------------------------
+// The lock around choosing a /30. Abstract socket names belong to a network
+// namespace, so inside a sandbox these tests never meet a real isolate's lock.
+
+TEST(SubnetLock, IsHeldByOneAtATimeAndFreeAgainOnceReleased) {
+  in_sandbox([] {
+    std::optional<net::SubnetLock> first(std::in_place);
+    try {
+      const net::SubnetLock second(50ms);
+      ADD_FAILURE() << "two holders at once";
+    } catch (const std::runtime_error& error) {
+      EXPECT_NE(std::string_view(error.what()).find("another isolate has been choosing its /30"),
+                std::string_view::npos)
+          << error.what();
+    }
+    first->release();
+    EXPECT_NO_THROW(net::SubnetLock(0ms)) << "still held after release()";
+  });
+}
+
+TEST(SubnetLock, IsFreeAgainWhenItsHolderIsKilled) {
+  in_sandbox([] {
+    nslab::Pipe held = nslab::make_pipe();
+    nslab::Child holder = nslab::clone_child(0, [&] {
+      const net::SubnetLock lock;
+      (void)!::write(held.write_end.get(), "x", 1);
+      while (true) {
+        ::pause(); // holds the lock until killed
+      }
+      return 0;
+    });
+    held.write_end.reset();
+    char byte = 0;
+    ASSERT_EQ(::read(held.read_end.get(), &byte, 1), 1) << "the holder never took the lock";
+    EXPECT_THROW(net::SubnetLock(50ms), std::runtime_error);
+    holder.kill_and_wait(); // like a SIGKILLed isolate: no clean-up code runs
+    EXPECT_NO_THROW(net::SubnetLock(0ms)) << "the name outlived its holder";
+  });
+}
+
+TEST(SubnetLock, BelongsToOneNetworkNamespace) {
+  in_sandbox([] {
+    const net::SubnetLock here;
+    Container elsewhere([] { const net::SubnetLock there(0ms); });
+    EXPECT_EQ(elsewhere.release(), "ok");
   });
 }
 

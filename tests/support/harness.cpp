@@ -1,5 +1,6 @@
 #include "harness.hpp"
 
+#include "nslab/child.hpp"
 #include "nslab/error.hpp"
 
 #include <atomic>
@@ -66,16 +67,6 @@ bool can_create_namespaces() {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-/// Makes the test process the reaper of every orphan its programs leave, so
-/// leftover_processes() can see them instead of init adopting them silently.
-void become_subreaper() {
-  static const bool done = [] {
-    check(::prctl(PR_SET_CHILD_SUBREAPER, 1), "prctl", "PR_SET_CHILD_SUBREAPER");
-    return true;
-  }();
-  (void)done;
-}
-
 void append_available(int fd, std::string& sink) {
   char buffer[4096];
   while (true) {
@@ -102,6 +93,15 @@ std::vector<pid_t> children_of_self() {
 
 } // namespace
 
+void adopt_orphans() {
+  // Once is enough: the flag stays for the life of the process.
+  static const bool done = [] {
+    check(::prctl(PR_SET_CHILD_SUBREAPER, 1), "prctl", "PR_SET_CHILD_SUBREAPER");
+    return true;
+  }();
+  (void)done;
+}
+
 std::string program(std::string_view name) {
   return fmt::format("{}/{}", NSLAB_BIN_DIR, name);
 }
@@ -120,7 +120,7 @@ bool runs_in_user_namespace() {
 }
 
 Running start(const Command& command) {
-  become_subreaper();
+  adopt_orphans();
   const bool wrap = command.root_in_user_namespace && runs_in_user_namespace();
   const UserNamespaceMaps maps;
   Pipe input = make_pipe();
@@ -168,7 +168,11 @@ Running start(const Command& command) {
 
 Running::~Running() {
   if (!reaped_ && pidfd_.valid()) {
-    ::syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
+    try {
+      send_signal_to(pidfd_.get(), SIGKILL);
+    } catch (const Error&) {
+      // Nothing more a destructor can do; the wait below still reaps.
+    }
     siginfo_t info{};
     ::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED);
   }
@@ -197,10 +201,7 @@ bool Running::wait_for_output(std::string_view text, milliseconds timeout) {
   return true;
 }
 
-void Running::send_signal(int signal) {
-  check(static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd_.get(), signal, nullptr, 0)),
-        "pidfd_send_signal");
-}
+void Running::send_signal(int signal) { send_signal_to(pidfd_.get(), signal); }
 
 void Running::close_stdin() { stdin_.reset(); }
 
@@ -236,7 +237,7 @@ Result Running::finish() {
 Result run(const Command& command) { return start(command).finish(); }
 
 std::vector<pid_t> leftover_processes(milliseconds timeout) {
-  become_subreaper();
+  adopt_orphans();
   const auto deadline = Clock::now() + timeout;
   std::vector<pid_t> alive;
   for (const pid_t pid : children_of_self()) {

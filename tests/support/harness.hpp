@@ -108,6 +108,11 @@ private:
 /// start() then finish().
 [[nodiscard]] Result run(const Command& command);
 
+/// Makes the test process a child subreaper (PR_SET_CHILD_SUBREAPER), so
+/// orphans of anything it starts come to it rather than to init. start()
+/// does this; call it yourself before forking by other means.
+void adopt_orphans();
+
 /// Processes that the test process has inherited as a child subreaper (see
 /// PR_SET_CHILD_SUBREAPER) and that have not exited within \p timeout: any
 /// process a program left behind ends up here. Exited ones are reaped.

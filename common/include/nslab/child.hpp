@@ -32,15 +32,12 @@ public:
   [[nodiscard]] pid_t pid() const noexcept { return pid_; }
   /// A pidfd for the child: poll(2) reports it readable once the child exits.
   [[nodiscard]] int pidfd() const noexcept { return pidfd_.get(); }
-  /// True once wait() has reaped the child.
-  [[nodiscard]] bool reaped() const noexcept { return reaped_; }
 
   /// Blocks until the child exits, reaps it and decodes how it ended.
   ExitStatus wait();
   /// Like wait(), but gives up after \p timeout and returns nothing.
   std::optional<ExitStatus> wait_for(std::chrono::milliseconds timeout);
-  /// Sends \p signal through the pidfd, so it can never hit a recycled pid.
-  /// Sending to a child that has already exited is not an error.
+  /// Sends \p signal through the pidfd (see send_signal_to()).
   void send_signal(int signal);
   /// Sends SIGKILL and reaps; returns how the child ended.
   ExitStatus kill_and_wait();
@@ -50,6 +47,11 @@ private:
   UniqueFd pidfd_;
   bool reaped_ = false;
 };
+
+/// Sends \p signal to the process behind \p pidfd. A pidfd names one
+/// process for good, so the signal can never hit a recycled pid. Sending to
+/// a process that has exited is not an error.
+void send_signal_to(int pidfd, int signal);
 
 /// Size of the stack given to the cloned child; a guard page sits below it.
 inline constexpr std::size_t kChildStackSize = 1024 * 1024;
@@ -62,6 +64,10 @@ inline constexpr std::size_t kChildStackSize = 1024 * 1024;
 /// and `_exit`s with its return value. The child is sent SIGKILL if the
 /// parent dies. stdio is flushed first so buffered output is not printed
 /// twice. Throws nslab::Error if clone(2) fails.
+///
+/// Call it from a single-threaded program, as all four labs are: the child
+/// is a copy of the calling thread only, and uses malloc, fmt and exceptions,
+/// whose locks another thread might have held at the moment of the copy.
 [[nodiscard]] Child clone_child(int namespace_flags, std::function<int()> child_main);
 
 } // namespace nslab

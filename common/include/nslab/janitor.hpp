@@ -17,7 +17,8 @@ namespace nslab {
 /// then. The janitor is forked when the object is created and blocks on a
 /// pipe. dismiss() tells it "all cleaned up, go"; if it reads end-of-file
 /// instead, its parent died without cleaning up, so it runs \p cleanup. It
-/// sits in its own session, so Ctrl-C at the terminal does not reach it.
+/// sits in its own session, so Ctrl-C at the terminal does not reach it, and
+/// holds no descriptor but its pipe, so it never keeps another pipe open.
 class Janitor {
 public:
   /// Forks the janitor; throws nslab::Error if fork(2) fails.

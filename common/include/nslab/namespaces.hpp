@@ -28,7 +28,7 @@ extern const std::array<NamespaceKind, 8> kNamespaceKinds;
 [[nodiscard]] ino_t namespace_id(pid_t pid, const NamespaceKind& kind);
 
 /// A table with one row per namespace kind: its id for \p parent and for
-/// \p child, and whether the child's is new. Kinds the kernel does not offer
+/// \p child, whether the child's is new, and what the kind isolates. Kinds the kernel does not offer
 /// are left out.
 [[nodiscard]] std::string namespace_table(pid_t parent, pid_t child);
 

@@ -2,6 +2,7 @@
 /// \brief A move-only owner for a file descriptor.
 #pragma once
 
+#include <cstddef>
 #include <utility>
 
 namespace nslab {
@@ -50,5 +51,9 @@ struct Pipe {
 
 /// Creates a pipe with `O_CLOEXEC` on both ends; throws nslab::Error on failure.
 Pipe make_pipe();
+
+/// read(2), retried when a signal interrupts it before any data arrived.
+/// Returns what read(2) returns: bytes read, 0 at end-of-file, -1 on error.
+[[nodiscard]] long read_retrying(int fd, void* buffer, std::size_t size) noexcept;
 
 } // namespace nslab
