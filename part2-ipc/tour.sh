@@ -10,5 +10,8 @@ show "${AS_ROOT[@]}" "$BIN/ipc-checkpoint" -d 500 -- ipcs -q
 note ""
 note "With --share-ipc the child stays in the parent's IPC namespace and sees the queue:"
 show "${AS_ROOT[@]}" "$BIN/ipc-checkpoint" -d 0 --share-ipc -- ipcs -q
-note "Either way, the queue is gone from the host afterwards:"
-show ipcs -q
+note "Either way, the parent removes its queue on the way out: with -v it prints the"
+note "queue's id, and afterwards ipcs cannot find that id."
+id=$("${AS_ROOT[@]}" "$BIN/ipc-checkpoint" -v -d 0 -- true |
+  sed -n 's/.*created System V message queue \([0-9]*\).*/\1/p')
+show ipcs -q -i "$id"
