@@ -17,6 +17,7 @@
 #include "nslab/checkpoint.hpp"
 #include "nslab/child.hpp"
 #include "nslab/cli.hpp"
+#include "nslab/deadline.hpp"
 #include "nslab/error.hpp"
 #include "nslab/exit_status.hpp"
 #include "nslab/hostname.hpp"
@@ -24,6 +25,7 @@
 #include "nslab/signals.hpp"
 #include "nslab/supervise.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
@@ -38,12 +40,12 @@
 #include <string>
 #include <sys/mount.h>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 namespace {
 
 using nslab::Narrator;
-using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kProgram = "invoke_ns";
 /// The exit status when -i was given and no message arrived.
@@ -67,10 +69,11 @@ Options:
   -m, --mount             new mount namespace with private mounts; with -p too,
                           a fresh /proc is mounted inside (the host's is untouched)
   -u, --uts=HOSTNAME      new UTS namespace with this hostname
-  -n, --net               new network namespace (loopback only)
+  -n, --net               new network namespace: only lo, which starts down
   -i, --ipc=yes|no        exchange a message; yes also makes a new IPC namespace
   -t, --timeout=SECONDS   how long the parent waits for the message (default 60)
-  -q, --queue=/NAME       the queue's name (default /ipc_namespace)
+  -q, --queue=/NAME       the queue's name (default /ipc_namespace); use a
+                          different -q for runs at the same time
   -v, --verbose           show every step and the namespace ids of both sides
   -h, --help              show this help and exit
 
@@ -202,14 +205,23 @@ struct WaitOutcome {
   int exit_status = nslab::kExitOk;   ///< Otherwise the status to exit with.
 };
 
+/// True when the child failed at \p call on \p object. The report carries
+/// only the call's name and the whole line, and a name alone is ambiguous:
+/// "read" is also the child's wait on the checkpoint pipe. The line starts
+/// with the step and its object, "read(stdin): ...", so compare that.
+bool failed_at(const nslab::ChildFailure& failure, std::string_view call,
+               std::string_view object) {
+  return failure.message.starts_with(fmt::format("{}({}):", call, object));
+}
+
 /// What the user should know about a failure the child reported.
 std::string explain(const nslab::ChildFailure& failure, const Options& options) {
-  if (failure.call == "mq_open" && failure.errnum == ENOENT &&
+  if (failed_at(failure, "mq_open", options.queue_name) && failure.errnum == ENOENT &&
       (options.clone_flags & CLONE_NEWIPC) != 0) {
     return fmt::format("{}: the child is in a new IPC namespace, which has its own queues",
                        failure.message);
   }
-  if (failure.call == "read" && failure.errnum == ENODATA) {
+  if (failed_at(failure, "read", "stdin") && failure.errnum == ENODATA) {
     return fmt::format("{}: stdin was empty, so the child had no message to send",
                        failure.message);
   }
@@ -217,21 +229,15 @@ std::string explain(const nslab::ChildFailure& failure, const Options& options) 
 }
 
 /// A failed exchange step is the lesson of -i yes, not a broken program:
-/// like every other way of getting no message, it exits with 1.
-int exit_status_for(const nslab::ChildFailure& failure) {
-  constexpr std::array<std::string_view, 3> kExchangeSteps = {"mq_open", "mq_send", "read"};
-  for (const std::string_view step : kExchangeSteps) {
-    if (failure.call == step) {
-      return kExitNoMessage;
-    }
-  }
-  return failure.exit_code;
-}
-
-/// poll(2)'s timeout: the milliseconds left until \p deadline, at least 0.
-int milliseconds_until(Clock::time_point deadline) {
-  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-  return static_cast<int>(std::max<std::chrono::milliseconds::rep>(left.count(), 0));
+/// like every other way of getting no message, it exits with 1. Any other
+/// failure, such as a set-up step, is invoke_ns's own (125).
+int exit_status_for(const nslab::ChildFailure& failure, const Options& options) {
+  const std::array<std::pair<std::string_view, std::string_view>, 3> exchange_steps = {{
+      {"mq_open", options.queue_name}, {"mq_send", options.queue_name}, {"read", "stdin"}}};
+  const bool in_exchange = std::ranges::any_of(exchange_steps, [&](const auto& step) {
+    return failed_at(failure, step.first, step.second);
+  });
+  return in_exchange ? kExitNoMessage : failure.exit_code;
 }
 
 // [send-by-name]
@@ -245,10 +251,13 @@ int milliseconds_until(Clock::time_point deadline) {
 /// which is exactly what CLONE_NEWIPC replaces.
 void send_by_name(const std::string& name, const std::string& message, const Narrator& say) {
   // BEGIN EXERCISE part3.mq-send: open the queue by its name (never the inherited descriptor) and send the message
-  const mqd_t queue = nslab::check(::mq_open(name.c_str(), O_WRONLY), "mq_open", name);
+  // The owner closes the descriptor even when mq_send throws. COMMAND, run
+  // later, would not inherit it anyway: the Linux kernel's mq_open makes every
+  // queue descriptor close-on-exec, whether O_CLOEXEC is asked for or not.
+  const invoke_ns::QueueDescriptor queue(
+      nslab::check(::mq_open(name.c_str(), O_WRONLY), "mq_open", name));
   say.child("opened {} by name", name);
-  nslab::check(::mq_send(queue, message.data(), message.size(), 0), "mq_send", name);
-  ::mq_close(queue);
+  nslab::check(::mq_send(queue.get(), message.data(), message.size(), 0), "mq_send", name);
   say.child("sent \"{}\"", message);
   // END EXERCISE part3.mq-send
 }
@@ -264,14 +273,14 @@ WaitOutcome wait_for_message(invoke_ns::OwnedQueue& queue, nslab::Child& child,
                              nslab::ErrorChannel& errors, nslab::SignalFd& signals,
                              const Options& options, const Narrator& say) {
   // BEGIN EXERCISE part3.mq-receive: poll the queue, the error channel, the child's pidfd and the signals until a message arrives, the child gives up, or the deadline passes
-  const auto deadline = Clock::now() + options.timeout;
+  const auto deadline = nslab::SteadyClock::now() + options.timeout;
   int error_fd = errors.read_fd();
   while (true) {
     pollfd watched[] = {{queue.pollable_fd(), POLLIN, 0},
                         {error_fd, POLLIN, 0},
                         {child.pidfd(), POLLIN, 0},
                         {signals.fd(), POLLIN, 0}};
-    const int ready = nslab::check(::poll(watched, 4, milliseconds_until(deadline)), "poll");
+    const int ready = nslab::check(::poll(watched, 4, nslab::poll_timeout(deadline)), "poll");
     // Look in the queue on every wake-up: a child that sent and then exec'd
     // or exited wakes us through the other descriptors, but its message is
     // already there.
@@ -292,7 +301,7 @@ WaitOutcome wait_for_message(invoke_ns::OwnedQueue& queue, nslab::Child& child,
         if (const auto failure = errors.receive()) {
           child.wait();
           fmt::print(stderr, "{}: {}\n", kProgram, explain(*failure, options));
-          return {std::nullopt, exit_status_for(*failure)};
+          return {std::nullopt, exit_status_for(*failure, options)};
         }
       }
       if (watched[2].revents != 0) {

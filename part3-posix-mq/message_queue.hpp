@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <sys/types.h>
 
 namespace invoke_ns {
 
@@ -20,12 +21,38 @@ inline constexpr std::size_t kMaxMessageLength = 80;
 /// \p name: a slash, then 1 to NAME_MAX characters with no further slash.
 void validate_queue_name(std::string_view name, std::string_view option);
 
+/// Which queue a descriptor refers to: on Linux a queue descriptor is a file
+/// descriptor for an inode of the mqueue filesystem, and fstat(2) names it.
+struct QueueIdentity {
+  dev_t device = 0; ///< st_dev: the mqueue filesystem of one IPC namespace.
+  ino_t inode = 0;  ///< st_ino: the queue within it.
+  friend bool operator==(const QueueIdentity&, const QueueIdentity&) = default;
+};
+
+/// A queue descriptor opened by name, closed when the owner goes away.
+class QueueDescriptor {
+public:
+  /// Takes ownership of \p descriptor (an mq_open(3) result other than -1).
+  explicit QueueDescriptor(mqd_t descriptor) noexcept : descriptor_(descriptor) {}
+  QueueDescriptor(const QueueDescriptor&) = delete;
+  QueueDescriptor& operator=(const QueueDescriptor&) = delete;
+  /// Closes the descriptor.
+  ~QueueDescriptor() { ::mq_close(descriptor_); }
+  /// The descriptor, still owned by this object.
+  [[nodiscard]] mqd_t get() const noexcept { return descriptor_; }
+
+private:
+  mqd_t descriptor_;
+};
+
 /// A queue in the caller's IPC namespace that this object created and owns.
 ///
 /// The destructor closes and unlinks it, so the queue disappears with the
 /// parent on every path that unwinds the stack: normal exit, errors, and the
 /// signals the parent turns into a normal return with SignalFd. A janitor
-/// unlinks it if the parent is killed with SIGKILL.
+/// unlinks it if the parent is killed with SIGKILL. Both unlink the name only
+/// while it still refers to this queue: another run given the same name may
+/// have replaced it, and that queue is not ours to remove.
 class OwnedQueue {
 public:
   /// Creates queue \p name for reading, non-blocking. A queue left with this
@@ -34,7 +61,7 @@ public:
   explicit OwnedQueue(std::string name);
   OwnedQueue(const OwnedQueue&) = delete;
   OwnedQueue& operator=(const OwnedQueue&) = delete;
-  /// Closes and unlinks the queue.
+  /// Unlinks the queue if its name still refers to it, then closes it.
   ~OwnedQueue();
 
   /// The queue's name, for example `/ipc_namespace`.
@@ -56,6 +83,7 @@ private:
   std::string name_;
   mq_attr attributes_{};
   mqd_t descriptor_ = -1;
+  QueueIdentity identity_;
   bool replaced_stale_ = false;
   std::optional<nslab::Janitor> janitor_;
 };

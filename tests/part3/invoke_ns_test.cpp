@@ -18,6 +18,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <sys/stat.h>
 #include <vector>
 
 namespace {
@@ -47,6 +48,19 @@ void leave_stale_queue(const std::string& name, const std::string& message) {
   ASSERT_NE(queue, -1) << "mq_open(" << name << "): " << std::strerror(errno);
   ASSERT_EQ(::mq_send(queue, message.data(), message.size(), 0), 0) << std::strerror(errno);
   ::mq_close(queue);
+}
+
+/// The mqueue inode that \p name refers to now, or 0 when there is no such
+/// queue: which queue holds the name, not just whether one does.
+ino_t queue_inode(const std::string& name) {
+  const mqd_t queue = ::mq_open(name.c_str(), O_RDONLY | O_NONBLOCK);
+  if (queue == -1) {
+    return 0;
+  }
+  struct stat status {};
+  EXPECT_EQ(::fstat(queue, &status), 0) << std::strerror(errno);
+  ::mq_close(queue);
+  return status.st_ino;
 }
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -181,6 +195,59 @@ TEST_F(InvokeNs, StaleQueueIsNeverDelivered) {
   EXPECT_TRUE(has_line(r.out, "Message received: fresh")) << r.describe();
   EXPECT_EQ(r.out.find("stale message"), std::string::npos) << r.describe();
   EXPECT_NE(r.out.find("removed a stale queue"), std::string::npos) << r.describe();
+}
+
+// Two runs on one name: B removes A's waiting queue as if it were stale (by
+// design: it cannot tell a live owner from a crashed one) and finishes. Then a
+// third queue takes the name. When A ends, its destructor (stdin closed) or
+// its janitor (SIGKILL) must see that the name is no longer A's queue.
+class InvokeNsReplacedQueue : public InvokeNs, public ::testing::WithParamInterface<int> {};
+
+TEST_P(InvokeNsReplacedQueue, FormerOwnerLeavesTheNameAlone) {
+  Command first = command({"-v", "-i", "no"});
+  first.close_stdin = false; // A's child waits for a line
+  nslab::testing::Running a = nslab::testing::start(first);
+  ASSERT_TRUE(a.wait_for_output("Parent: waiting")) << a.out_so_far();
+  const Result b = invoke({"-v", "-i", "no"}, "from B\n");
+  ASSERT_EQ(b.code(), 0) << b.describe();
+  ASSERT_NE(b.out.find("removed a stale queue"), std::string::npos) << b.describe();
+  leave_stale_queue(queue_, "the third queue");
+  const ino_t third = queue_inode(queue_);
+  ASSERT_NE(third, 0U);
+
+  if (GetParam() == SIGKILL) {
+    a.send_signal(SIGKILL);
+  } else {
+    a.close_stdin();
+  }
+  const Result r = a.finish();
+  EXPECT_EQ(r.code(), GetParam() == SIGKILL ? 128 + SIGKILL : 1) << r.describe();
+  // After SIGKILL the janitor works on its own: wait until it has exited.
+  EXPECT_TRUE(nslab::testing::leftover_processes().empty()) << "a process was left behind";
+  EXPECT_EQ(queue_inode(queue_), third) << "A unlinked a queue that was not its own\n"
+                                        << r.describe();
+  ::mq_unlink(queue_.c_str());
+}
+
+INSTANTIATE_TEST_SUITE_P(Endings, InvokeNsReplacedQueue, ::testing::Values(0, SIGKILL),
+                         [](const auto& ending) {
+                           return std::string(ending.param == 0 ? "StdinClosed" : "SIGKILL");
+                         });
+
+TEST_F(InvokeNs, QueueIsRemovedWhenTheJanitorCannotStart) {
+  // An RLIMIT_NPROC of 1 makes every fork fail, the janitor's first. The
+  // host's root ignores that limit, so as root run invoke_ns as nobody, made
+  // root of a user namespace of its own.
+  std::vector<std::string> argv = {"prlimit", "--nproc=1", nslab::testing::program("invoke_ns"),
+                                   "-q", queue_, "-i", "no"};
+  if (!nslab::testing::runs_in_user_namespace()) {
+    argv.insert(argv.begin(), {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                               "--", "unshare", "-Ur"});
+  }
+  const Result r = nslab::testing::run(Command{argv, "hi\n"});
+  EXPECT_EQ(r.code(), 125) << r.describe();
+  EXPECT_NE(r.err.find("fork(janitor)"), std::string::npos) << r.describe();
+  // TearDown checks that the queue created before the fork is gone.
 }
 
 TEST_F(InvokeNs, MessageOfExactly80CharactersArrivesWhole) {
