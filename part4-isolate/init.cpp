@@ -8,9 +8,9 @@
 #include "nslab/error.hpp"
 #include "nslab/exit_status.hpp"
 #include "nslab/signals.hpp"
+#include "nslab/unique_fd.hpp"
 
 #include <cerrno>
-#include <climits>
 #include <optional>
 #include <poll.h>
 #include <sys/wait.h>
@@ -34,15 +34,6 @@ std::optional<int> reap_children(pid_t command_pid) {
   }
 }
 
-/// PID 1 keeps nothing of the host's open: a process in the container could
-/// otherwise reach a host file through /proc/1/fd.
-void close_descriptors_except(int keep) {
-  if (keep > 3) {
-    nslab::check(::close_range(3, static_cast<unsigned>(keep - 1), 0), "close_range");
-  }
-  nslab::check(::close_range(static_cast<unsigned>(keep + 1), UINT_MAX, 0), "close_range");
-}
-
 void wait_for_signal(const nslab::SignalFd& signals) {
   pollfd readable{signals.fd(), POLLIN, 0};
   if (::poll(&readable, 1, -1) < 0 && errno != EINTR) {
@@ -62,7 +53,9 @@ int run_init(const std::vector<std::string>& command, nslab::ErrorChannel& error
     nslab::exec_command(command); // on failure throws, and this copy reports it
   }
   errors.close_write_end(); // from now on only COMMAND's exec can report
-  close_descriptors_except(signals.fd());
+  // PID 1 keeps nothing of the host's open: a process in the container could
+  // otherwise reach a host file through /proc/1/fd.
+  nslab::close_descriptors_except(3, signals.fd());
   while (true) {
     wait_for_signal(signals);
     while (const auto signal = signals.take()) {

@@ -13,9 +13,13 @@ namespace {
 /// In the janitor: closes every descriptor but \p fd and puts /dev/null on
 /// 0, 1 and 2. It must not hold the parent's other pipes open (a checkpoint
 /// or error channel would then never report end-of-file), nor its terminal.
-void keep_only(int fd) {
-  ::close_range(0, static_cast<unsigned>(fd) - 1, 0);
-  ::close_range(static_cast<unsigned>(fd) + 1, ~0U, 0);
+void keep_only(int fd) noexcept {
+  try {
+    close_descriptors_except(0, fd);
+  } catch (const Error&) {
+    // Never unwind into the parent's code from here; a janitor that holds a
+    // copy too many still does its one job.
+  }
   for (int standard = 0; standard < 3; ++standard) {
     ::open("/dev/null", O_RDWR); // takes the lowest free number: 0, 1, 2
   }
@@ -31,7 +35,11 @@ Janitor::Janitor(const std::function<void()>& cleanup) {
     keep_only(pipe.read_end.get());
     char byte = 0;
     if (read_retrying(pipe.read_end.get(), &byte, 1) == 0) {
-      cleanup(); // end-of-file without a dismissal: the parent died
+      try {
+        cleanup(); // end-of-file without a dismissal: the parent died
+      } catch (...) {
+        // Whatever happens, this copy of the parent's code must go no further.
+      }
     }
     ::_exit(0);
   }

@@ -17,6 +17,14 @@ void UniqueFd::reset(int fd) noexcept {
   fd_ = fd;
 }
 
+void close_descriptors_except(int first, int keep) {
+  if (keep > first) {
+    check(::close_range(static_cast<unsigned>(first), static_cast<unsigned>(keep - 1), 0),
+          "close_range");
+  }
+  check(::close_range(static_cast<unsigned>(keep + 1), ~0U, 0), "close_range");
+}
+
 long read_retrying(int fd, void* buffer, std::size_t size) noexcept {
   ssize_t got;
   do {

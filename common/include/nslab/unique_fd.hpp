@@ -52,6 +52,11 @@ struct Pipe {
 /// Creates a pipe with `O_CLOEXEC` on both ends; throws nslab::Error on failure.
 Pipe make_pipe();
 
+/// Closes every descriptor numbered \p first or above, except \p keep. For a
+/// process that must hold nothing of its parent's open (a janitor, a PID 1).
+/// Throws nslab::Error.
+void close_descriptors_except(int first, int keep);
+
 /// read(2), retried when a signal interrupts it before any data arrived.
 /// Returns what read(2) returns: bytes read, 0 at end-of-file, -1 on error.
 [[nodiscard]] long read_retrying(int fd, void* buffer, std::size_t size) noexcept;
