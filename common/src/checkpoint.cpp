@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <poll.h>
 #include <unistd.h>
 
 namespace nslab {
@@ -36,26 +37,40 @@ Checkpoint::Checkpoint() : pipe_(make_pipe()) {}
 
 // [checkpoint-wait]
 Checkpoint::Outcome Checkpoint::wait() {
-  // BEGIN EXERCISE part2.checkpoint-wait: close the write end, read one byte; a byte means released, end-of-file means the parent died
+  // BEGIN EXERCISE part2.checkpoint-wait: close the write end, read one byte; a byte means released, end-of-file means the parent died; after the byte, a hang-up means the parent died too
   pipe_.write_end.reset();
   char byte = 0;
   const long got = read_retrying(pipe_.read_end.get(), &byte, 1);
   check(got, "read", "checkpoint pipe");
+  if (got == 0) {
+    pipe_.read_end.reset();
+    return Outcome::kParentDied; // end-of-file with no byte
+  }
+  // The byte stays in the pipe even if the parent died right after writing
+  // it. If it died before clone_child armed our parent-death signal, no
+  // signal comes, and in a new PID namespace getppid() is 0 and cannot tell.
+  // So the parent keeps its write end open while it lives, and poll(2)
+  // reports POLLHUP once no writer is left. A parent that dies after this
+  // check is covered by the signal, one that died before by the hang-up.
+  pollfd lifeline{pipe_.read_end.get(), POLLIN, 0};
+  check(::poll(&lifeline, 1, 0), "poll", "checkpoint pipe");
   pipe_.read_end.reset();
-  return got == 1 ? Outcome::kReleased : Outcome::kParentDied;
+  return (lifeline.revents & POLLHUP) != 0 ? Outcome::kParentDied : Outcome::kReleased;
   // END EXERCISE part2.checkpoint-wait
 }
 // [checkpoint-wait]
 
 // [checkpoint-release]
 void Checkpoint::release() {
-  // BEGIN EXERCISE part2.checkpoint-release: close the read end, write the go byte, close the write end
+  // BEGIN EXERCISE part2.checkpoint-release: close the read end, write the go byte, keep the write end open
   pipe_.read_end.reset();
   // With SIGPIPE ignored (see run_main), a child that is already gone makes
   // this fail with EPIPE instead of killing the parent without a word.
   check(::write(pipe_.write_end.get(), &kGoByte, 1), "write",
         "checkpoint pipe; the child is gone");
-  pipe_.write_end.reset();
+  // The write end stays open: it is the lifeline the child checks after
+  // reading the byte (see wait()). It closes when this object goes away, or
+  // when the kernel closes it for a parent that died.
   // END EXERCISE part2.checkpoint-release
 }
 // [checkpoint-release]

@@ -84,7 +84,7 @@ int child_trampoline(void* argument) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   // The parent may have died before prctl took effect. Outside a new PID
   // namespace getppid() shows that; inside one it is always 0, and the
-  // checkpoint's end-of-file tells the child instead.
+  // checkpoint tells the child instead (see Checkpoint::wait).
   if (!start->new_pid_namespace && ::getppid() != start->parent) {
     ::_exit(kExitSetupFailed);
   }

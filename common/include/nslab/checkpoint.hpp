@@ -19,6 +19,11 @@ namespace nslab {
 /// write end *before* it reads: otherwise the pipe would still have a writer
 /// (the child itself) after the parent died, and read(2) would block forever
 /// instead of returning end-of-file.
+///
+/// The parent keeps its write end open after the "go" byte, for as long as it
+/// lives: the byte alone cannot say whether the parent is still there (it
+/// stays in the pipe after the parent died), the open write end can. See
+/// wait().
 class Checkpoint {
 public:
   /// How the child's wait ended.
@@ -31,11 +36,16 @@ public:
   Checkpoint();
 
   /// Child side: closes the write end, then blocks until released or orphaned.
+  /// A "go" byte whose writer has already gone reads as kParentDied. Arm
+  /// PR_SET_PDEATHSIG before calling it (clone_child() does), so that a
+  /// parent that dies after this check takes the child with it.
   [[nodiscard]] Outcome wait();
-  /// Parent side: writes the "go" byte and closes both ends.
+  /// Parent side: closes the read end and writes the "go" byte. The write
+  /// end stays open until abandon() or destruction, so keep the object alive
+  /// as long as the child runs.
   void release();
-  /// Parent side: closes both ends without releasing, so a waiting child sees
-  /// kParentDied. Destroying the object does the same.
+  /// Parent side: closes both ends, so a waiting child sees kParentDied.
+  /// Destroying the object does the same.
   void abandon() noexcept;
 
 private:
