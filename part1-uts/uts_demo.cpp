@@ -68,7 +68,11 @@ Options parse_options(int argc, char** argv) {
 // [child]
 // Runs in the child, inside the new UTS namespace.
 int child_main(const Options& options, const nslab::Narrator& narrator) {
-  // BEGIN EXERCISE part1.sethostname: set this UTS namespace's hostname to options.hostname
+  // BEGIN EXERCISE part1.sethostname
+  // STUB: // TODO(part1.sethostname): set this UTS namespace's hostname to options.hostname.
+  // STUB: // Use nslab::set_hostname (common/include/nslab/hostname.hpp), which calls
+  // STUB: // sethostname(2) and throws nslab::Error when it fails; see uts_namespaces(7).
+  // STUB: nslab::not_implemented("part1.sethostname", options);
   nslab::set_hostname(options.hostname);
   // END EXERCISE part1.sethostname
   narrator.child("my hostname is now \"{}\"", nslab::current_hostname());

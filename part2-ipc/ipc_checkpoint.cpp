@@ -167,8 +167,12 @@ std::optional<SetupInterrupted> do_setup_work(long delay_ms, nslab::SignalFd& si
 /// Ends a run whose setup was interrupted: nothing is released, so COMMAND
 /// never runs. Returns the exit status.
 int give_up(const SetupInterrupted& interrupted, nslab::Checkpoint& checkpoint,
-            nslab::Child& child, const nslab::Narrator& narrator) {
+            nslab::ErrorChannel& errors, nslab::Child& child, const nslab::Narrator& narrator) {
   if (interrupted.child) {
+    if (const auto failure = errors.receive()) { // it said why: say that, not just its status
+      fmt::print(stderr, "{}: {}\n", kProgram, failure->message);
+      return failure->exit_code;
+    }
     fmt::print(stderr, "{}: the child ended ({}) during the setup\n", kProgram,
                interrupted.child->describe());
     return interrupted.child->shell_status();
@@ -195,7 +199,7 @@ int run(const Options& options) {
   narrator.parent("doing setup work for {} ms", options.delay_ms);
   // [release]
   if (const auto interrupted = do_setup_work(options.delay_ms, signals, child)) {
-    return give_up(*interrupted, checkpoint, child, narrator);
+    return give_up(*interrupted, checkpoint, errors, child, narrator);
   }
   fmt::print("Parent: setup done, releasing the child\n");
   std::fflush(stdout); // so this line comes before anything the child prints

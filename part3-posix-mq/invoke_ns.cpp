@@ -250,7 +250,12 @@ int exit_status_for(const nslab::ChildFailure& failure, const Options& options) 
 /// name up goes through the mqueue filesystem of the child's IPC namespace,
 /// which is exactly what CLONE_NEWIPC replaces.
 void send_by_name(const std::string& name, const std::string& message, const Narrator& say) {
-  // BEGIN EXERCISE part3.mq-send: open the queue by its name (never the inherited descriptor) and send the message
+  // BEGIN EXERCISE part3.mq-send
+  // STUB: // TODO(part3.mq-send): open the queue by its name with mq_open(3) (O_WRONLY), never the
+  // STUB: // descriptor inherited from the parent, and send the message with mq_send(3); see
+  // STUB: // mq_overview(7). Keep the descriptor in an invoke_ns::QueueDescriptor, wrap each call
+  // STUB: // in nslab::check, and say each step with say.child(...).
+  // STUB: nslab::not_implemented("part3.mq-send", name, message, say);
   // The owner closes the descriptor even when mq_send throws. COMMAND, run
   // later, would not inherit it anyway: the Linux kernel's mq_open makes every
   // queue descriptor close-on-exec, whether O_CLOEXEC is asked for or not.
@@ -272,7 +277,15 @@ void send_by_name(const std::string& name, const std::string& message, const Nar
 WaitOutcome wait_for_message(invoke_ns::OwnedQueue& queue, nslab::Child& child,
                              nslab::ErrorChannel& errors, nslab::SignalFd& signals,
                              const Options& options, const Narrator& say) {
-  // BEGIN EXERCISE part3.mq-receive: poll the queue, the error channel, the child's pidfd and the signals until a message arrives, the child gives up, or the deadline passes
+  // BEGIN EXERCISE part3.mq-receive
+  // STUB: // TODO(part3.mq-receive): until options.timeout passes, poll(2) four descriptors:
+  // STUB: // queue.pollable_fd(), errors.read_fd(), child.pidfd() and signals.fd(); use
+  // STUB: // nslab::poll_timeout for the time left. On every wake-up try queue.try_receive()
+  // STUB: // (mq_receive(3)). A signal: child.kill_and_wait(), status 128+N. A failure on the
+  // STUB: // error channel: print explain(...), return exit_status_for(...). The child exited, or
+  // STUB: // the deadline passed: kExitNoMessage.
+  // STUB: nslab::not_implemented("part3.mq-receive", queue, child, errors, signals, options, say,
+  // STUB:                        exit_status_for, explain);
   const auto deadline = nslab::SteadyClock::now() + options.timeout;
   int error_fd = errors.read_fd();
   while (true) {

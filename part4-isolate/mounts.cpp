@@ -79,7 +79,11 @@ void bind_onto_itself(const std::string& rootfs) {
 }
 
 void pivot_into(const std::string& rootfs) {
-  // BEGIN EXERCISE part4.pivot-root: make rootfs "/" with the old root on its /tmp
+  // BEGIN EXERCISE part4.pivot-root
+  // STUB: // TODO(part4.pivot-root): make rootfs the new "/" with the old root on rootfs + kOldRoot,
+  // STUB: // then chdir(2) to "/". pivot_root(2) has no glibc wrapper: call
+  // STUB: // ::syscall(SYS_pivot_root, new_root, put_old) and wrap it in nslab::check.
+  // STUB: nslab::not_implemented("part4.pivot-root", rootfs);
   // glibc has no wrapper. put_old must lie under new_root: after the call,
   // rootfs is "/" and the old root hangs at /tmp.
   const std::string put_old = rootfs + kOldRoot;
@@ -99,7 +103,10 @@ void detach_old_root() {
 
 // [mount-proc]
 void mount_proc() {
-  // BEGIN EXERCISE part4.mount-proc: a new proc on /proc, nosuid, nodev, noexec
+  // BEGIN EXERCISE part4.mount-proc
+  // STUB: // TODO(part4.mount-proc): mount a new proc filesystem on /proc with mount(2) (or
+  // STUB: // mount_checked above), with the flags MS_NOSUID | MS_NODEV | MS_NOEXEC; see proc(5).
+  // STUB: nslab::not_implemented("part4.mount-proc");
   // Before detach_old_root(): in a user namespace the kernel only allows a
   // new proc while a complete one is visible, and the host's /proc is still
   // there, under the old root.

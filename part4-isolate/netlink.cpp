@@ -236,7 +236,14 @@ void RouteSocket::delete_link(int ifindex) {
 // [create-veth]
 int RouteSocket::create_veth_pair(std::string_view host_name, std::string_view peer_name,
                                   TargetNetns peer_netns) {
-  // BEGIN EXERCISE part4.veth: build one RTM_NEWLINK that creates a veth pair, the peer born in peer_netns; return the host end's index
+  // BEGIN EXERCISE part4.veth
+  // STUB: // TODO(part4.veth): build one RTM_NEWLINK request (rtnetlink(7)) with NLM_F_CREATE |
+  // STUB: // NLM_F_EXCL using start_request, put_family_header<ifinfomsg> and put_interface_name,
+  // STUB: // then nest IFLA_LINKINFO > IFLA_INFO_KIND "veth" + IFLA_INFO_DATA > VETH_INFO_PEER
+  // STUB: // with libmnl's mnl_attr_nest_start/mnl_attr_put_*/mnl_attr_nest_end (libmnl(3)). The
+  // STUB: // peer carries its own ifinfomsg, its name and IFLA_NET_NS_FD or IFLA_NET_NS_PID
+  // STUB: // (peer_netns.by_fd()). Send it with exchange(...), return link_index(host_name).
+  // STUB: nslab::not_implemented("part4.veth", host_name, peer_name, peer_netns);
   // CREATE|EXCL: make a new link, and fail rather than touch an existing one.
   nlmsghdr& message = start_request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
   put_family_header<ifinfomsg>(message).ifi_family = AF_UNSPEC;

@@ -63,12 +63,17 @@ IdMap parse_id_map(std::string_view text) {
 
 // [userns-map]
 void write_id_maps(pid_t pid, const IdMap& map) {
-  // BEGIN EXERCISE part4.userns-map: map root inside to map.uid and map.gid
   // One descriptor for the child's /proc directory, opened once: all three
   // writes then reach the same process, whatever happens to the path.
   const std::string proc_path = fmt::format("/proc/{}", pid);
   const nslab::UniqueFd proc_dir(nslab::check(
       ::open(proc_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC), "open", proc_path));
+  // BEGIN EXERCISE part4.userns-map
+  // STUB: // TODO(part4.userns-map): map root inside the child's user namespace to map.uid
+  // STUB: // and map.gid; see user_namespaces(7). proc_dir, the child's /proc/PID directory,
+  // STUB: // is already open: write_proc_file(proc_dir, pid, FILE, TEXT) writes one of its
+  // STUB: // files. Write "uid_map" ("0 UID 1"), then "setgroups" ("deny"), then "gid_map".
+  // STUB: nslab::not_implemented("part4.userns-map", proc_dir, pid, map, write_proc_file);
   // Each line: first id inside, first id outside, how many.
   write_proc_file(proc_dir, pid, "uid_map", fmt::format("0 {} 1", map.uid));
   // setgroups must be denied before gid_map is written: the kernel refuses an

@@ -1,16 +1,10 @@
 #!/usr/bin/env python3
-"""tools/starter.py on small C++ files: each student version must compile
-with the project's warnings as errors and fail with "not implemented".
+"""tools/starter.py on a small C++ file: the student version compiles with the
+project's warnings as errors and fails with "not implemented"; bad markers
+are errors that name the file and line.
 
 Usage: starter_unit_test.py [unittest options]
-
-These cover the shapes the labs' exercises can take (a region inside a body
-that holds the only return, a region around whole definitions, a helper only
-the removed code called, literals full of braces) faster than building the
-whole starter tree, which the `starter` test does.
 """
-
-from __future__ import annotations
 
 import subprocess
 import sys
@@ -29,76 +23,29 @@ WARNINGS = ["-Wall", "-Wextra", "-Wpedantic", "-Wshadow", "-Wconversion", "-Wsig
             "-Wnon-virtual-dtor", "-Wold-style-cast", "-Wcast-align", "-Wimplicit-fallthrough",
             "-Wformat=2", "-Werror"]
 
-IN_BODY = textwrap.dedent(r'''
+EXAMPLE = textwrap.dedent('''\
     #include <string>
-    constexpr const char* kUsage = R"(usage: { not a brace } "quoted")";
     namespace {
     int twice(int value) { return value * 2; }
     } // namespace
 
-    int answer(int input, char unused_elsewhere) {
-      const int limit = 10'000;
-      const char brace = '{';
-      // BEGIN EXERCISE part9.answer: return twice the input, below the limit
-      // [answer]
-      if (unused_elsewhere == brace) {
-        return limit;
-      }
-      return twice(input) % limit;
-      // [answer]
+    int answer(int input) {
+      // BEGIN EXERCISE part9.answer
+      // STUB: // TODO(part9.answer): return twice the input
+      // STUB: nslab::not_implemented("part9.answer", input,
+      // STUB:                        twice);
+      return twice(input);
       // END EXERCISE part9.answer
     }
 
     int main() {
       try {
-        return answer(21, 'x') + static_cast<int>(std::string(kUsage).size());
+        return answer(21);
       } catch (const std::exception& error) {
-        std::string message = error.what();
-        return message == "not implemented: part9.answer" ? 42 : 1;
+        return std::string(error.what()) == "not implemented: part9.answer" ? 43 : 1;
       }
     }
 ''')
-
-AROUND_DEFINITIONS = textwrap.dedent('''
-    #include <stdexcept>
-    #include <string_view>
-
-    class Socket {
-    public:
-      int send(std::string_view name, int flags, int = 0);
-    };
-
-    namespace {
-    int checksum(std::string_view text) { return static_cast<int>(text.size()); }
-    } // namespace
-
-    // BEGIN EXERCISE part9.socket
-    /// Sends \\p name; the comment stays for the student.
-    int Socket::send(std::string_view name, int flags, int) {
-      // [send]
-      return checksum(name) + flags;
-      // [send]
-    }
-
-    static void log(std::string_view) {}
-    // END EXERCISE part9.socket
-
-    int main() {
-      Socket socket;
-      try {
-        log("x");
-        return socket.send("abc", 1);
-      } catch (const std::logic_error&) {
-        return 42;
-      }
-    }
-''')
-
-
-def student_version(source: str) -> str:
-    text, regions = starter.strip_exercises(source, "example.cpp")
-    assert regions, "no regions found"
-    return text
 
 
 def compile_and_run(text: str) -> tuple[int, str]:
@@ -109,64 +56,48 @@ def compile_and_run(text: str) -> tuple[int, str]:
                                 str(source), "-o", str(program)], capture_output=True, text=True)
         if built.returncode != 0:
             return -1, built.stderr
-        ran = subprocess.run([str(program)], capture_output=True, text=True, timeout=10)
-        return ran.returncode, ran.stderr
+        return subprocess.run([str(program)], capture_output=True, text=True, timeout=10).returncode, ""
 
 
 class StarterTest(unittest.TestCase):
-    def test_the_reference_examples_compile_as_they_are(self):
-        for source in (IN_BODY, AROUND_DEFINITIONS):
-            code, errors = compile_and_run(source)
-            self.assertNotEqual(code, -1, errors)
-            self.assertNotEqual(code, 42)
+    def test_the_reference_answers(self):
+        self.assertEqual(compile_and_run(EXAMPLE), (42, ""))
 
-    def test_region_in_a_body_becomes_todo_and_stub_that_throws(self):
-        text = student_version(IN_BODY)
-        self.assertIn("// TODO(part9.answer): return twice the input, below the limit", text)
-        self.assertIn('nslab::not_implemented("part9.answer", input, unused_elsewhere, brace, limit, twice);',
-                      text)
-        self.assertNotIn("% limit", text)
+    def test_the_region_becomes_its_stub_lines_which_compile_and_throw(self):
+        lines, found = starter.student_lines(EXAMPLE, "example.cpp")
+        text = starter.with_include(lines)
+        self.assertEqual(found, [("part9.answer", "example.cpp", 7)])
+        self.assertIn("  // TODO(part9.answer): return twice the input\n"
+                      '  nslab::not_implemented("part9.answer", input,\n'
+                      "                         twice);\n}\n", text)
         self.assertNotIn("EXERCISE", text)
-        self.assertEqual(text.count("// [answer]"), 2, "the \\snippet markers stay")
-        self.assertIn('#include "nslab/exercise.hpp"', text)
-        code, errors = compile_and_run(text)
-        self.assertEqual(code, 42, errors)
-
-    def test_region_around_definitions_keeps_signatures_and_comments(self):
-        text = student_version(AROUND_DEFINITIONS)
-        self.assertIn("/// Sends \\p name; the comment stays for the student.", text)
-        self.assertIn("int Socket::send(std::string_view name, int flags, int) {", text)
-        self.assertIn('nslab::not_implemented("part9.socket", name, flags, checksum);', text)
-        self.assertIn('static void log(std::string_view) {\n  // TODO(part9.socket)', text)
-        self.assertEqual(text.count("// [send]"), 2)
-        code, errors = compile_and_run(text)
-        self.assertEqual(code, 42, errors)
-
-    def test_a_region_without_hint_gets_a_generic_todo(self):
-        source = ("void f() {\n  // BEGIN EXERCISE part3.x\n  int y = 0;\n  (void)y;\n"
-                  "  // END EXERCISE part3.x\n}\n")
-        self.assertIn("// TODO(part3.x): write this exercise; the part3 tutorial page says what it must do",
-                      student_version(source))
+        self.assertNotIn("STUB", text)
+        self.assertTrue(text.startswith('#include "nslab/exercise.hpp"\n#include <string>'), text)
+        self.assertEqual(compile_and_run(text), (43, ""))
 
     def test_malformed_markers_are_errors_with_file_and_line(self):
+        stub = '// STUB: nslab::not_implemented("part1.a");\n'
         cases = {
-            "no END": "void f() {\n// BEGIN EXERCISE part1.a\n}\n",
-            "END without BEGIN": "void f() {\n// END EXERCISE part1.a\n}\n",
-            "nested": "void f() {\n// BEGIN EXERCISE part1.a\n// BEGIN EXERCISE part1.b\n"
-                      "// END EXERCISE part1.b\n// END EXERCISE part1.a\n}\n",
-            "other name": "void f() {\n// BEGIN EXERCISE part1.a\n// END EXERCISE part1.b\n}\n",
-            "bad name": "void f() {\n// BEGIN EXERCISE sethostname\n// END EXERCISE sethostname\n}\n",
-            "typo": "void f() {\n// BEGIN EXERCISES part1.a\n}\n",
-            "not code": "// BEGIN EXERCISE part1.a\nint x = 1;\n// END EXERCISE part1.a\n",
+            "no END": f"// BEGIN EXERCISE part1.a\n{stub}",
+            "END without BEGIN": "// END EXERCISE part1.a\n",
+            "nested": f"// BEGIN EXERCISE part1.a\n// BEGIN EXERCISE part1.b\n{stub}"
+                      "// END EXERCISE part1.b\n// END EXERCISE part1.a\n",
+            "other name": f"// BEGIN EXERCISE part1.a\n{stub}// END EXERCISE part1.b\n",
+            "bad name": f"// BEGIN EXERCISE sethostname\n{stub}// END EXERCISE sethostname\n",
+            "typo": "// BEGIN EXERCISES part1.a\n",
+            "no stub": "// BEGIN EXERCISE part1.a\nint x;\n// END EXERCISE part1.a\n",
+            "stub outside": stub,
         }
         for case, source in cases.items():
-            with self.subTest(case), self.assertRaisesRegex(starter.MarkerError, r"^example\.cpp:\d+: "):
-                starter.strip_exercises(source, "example.cpp")
+            with self.subTest(case), self.assertRaisesRegex(starter.MarkerError, r"^example\.cpp:\d*"):
+                starter.student_lines(source, "example.cpp")
 
-    def test_doxygen_filter_drops_only_the_marker_lines(self):
-        self.assertEqual(starter.without_markers(IN_BODY).count("\n"), IN_BODY.count("\n") - 2)
-        self.assertNotIn("EXERCISE", starter.without_markers(IN_BODY))
-        self.assertIn("// [answer]", starter.without_markers(IN_BODY))
+    def test_doxygen_filter_drops_only_the_marker_and_stub_lines(self):
+        shown = subprocess.run([sys.executable, str(ROOT / "tools" / "starter.py"), "--doxygen-filter",
+                                "/dev/stdin"], input=EXAMPLE, capture_output=True, text=True).stdout
+        self.assertEqual(shown.count("\n"), EXAMPLE.count("\n") - 5)
+        self.assertNotIn("EXERCISE", shown)
+        self.assertIn("return twice(input);", shown)
 
 
 if __name__ == "__main__":
