@@ -92,30 +92,26 @@ Options parse_options(int argc, char** argv) {
 /// collide.
 class SysvQueue {
 public:
+  // The janitor makes the queue, so no moment exists in which the queue is
+  // there and nobody would remove it after a SIGKILL.
   SysvQueue()
-      : id_(nslab::check(::msgget(IPC_PRIVATE, IPC_CREAT | 0600), "msgget", "IPC_PRIVATE")) {
-    try {
-      janitor_.emplace([id = id_] { remove(id); });
-    } catch (...) {
-      remove(id_); // a constructor that throws gets no destructor call
-      throw;
-    }
-  }
+      : janitor_([] { return nslab::check(::msgget(IPC_PRIVATE, IPC_CREAT | 0600), "msgget",
+                                          "IPC_PRIVATE"); },
+                 [](int id) { remove(id); }) {}
   SysvQueue(const SysvQueue&) = delete;
   SysvQueue& operator=(const SysvQueue&) = delete;
   // System V objects outlive their creator: without this, every run would
   // leave a queue in the host's IPC namespace for `ipcrm` to clean up. The
   // janitor covers the one path a destructor cannot: SIGKILL.
   ~SysvQueue() {
-    remove(id_);
-    janitor_->dismiss();
+    remove(id());
+    janitor_.dismiss();
   }
-  [[nodiscard]] int id() const noexcept { return id_; }
+  [[nodiscard]] int id() const noexcept { return janitor_.handle(); }
 
 private:
   static void remove(int id) { ::msgctl(id, IPC_RMID, nullptr); }
-  int id_;
-  std::optional<nslab::Janitor> janitor_;
+  nslab::Janitor<int> janitor_;
 };
 // [queue]
 

@@ -11,6 +11,8 @@
 #include <fcntl.h>
 #include <fmt/core.h>
 #include <optional>
+#include <pwd.h>
+#include <stdexcept>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,10 +39,6 @@ long message_limit() {
   return limit;
 }
 
-mqd_t create_exclusively(const std::string& name, mq_attr& attributes) {
-  return ::mq_open(name.c_str(), O_RDONLY | O_NONBLOCK | O_CREAT | O_EXCL, 0600, &attributes);
-}
-
 std::optional<QueueIdentity> identity_of(mqd_t queue) {
   struct stat status {};
   if (::fstat(queue, &status) == -1) {
@@ -48,6 +46,63 @@ std::optional<QueueIdentity> identity_of(mqd_t queue) {
   }
   return QueueIdentity{status.st_dev, status.st_ino};
 }
+
+mq_attr article_attributes() {
+  mq_attr attributes{};
+  attributes.mq_maxmsg = std::min(kArticleCapacity, message_limit());
+  attributes.mq_msgsize = kMessageSize;
+  return attributes;
+}
+
+/// Runs in the janitor: makes queue \p name, which must not exist yet, and
+/// says which inode it is. The janitor's descriptor closes again at once;
+/// the queue stays until it is unlinked.
+QueueIdentity create_exclusively(const std::string& name, mq_attr attributes) {
+  const QueueDescriptor queue(nslab::check(
+      ::mq_open(name.c_str(), O_RDONLY | O_NONBLOCK | O_CREAT | O_EXCL, 0600, &attributes),
+      "mq_open", name));
+  const std::optional<QueueIdentity> identity = identity_of(queue.get());
+  if (!identity) {
+    const int errnum = errno;
+    ::mq_unlink(name.c_str());
+    throw nslab::Error(errnum, "fstat", name);
+  }
+  return *identity;
+}
+
+/// "uid 1000 (alice)", or just "uid 1000" for a uid with no name.
+std::string describe_owner(uid_t uid) {
+  const passwd* user = ::getpwuid(uid);
+  return user ? fmt::format("uid {} ({})", uid, user->pw_name) : fmt::format("uid {}", uid);
+}
+
+// [stale-queue]
+/// A queue named \p name that is already there was left by a run that was
+/// killed (SIGKILL cannot be caught), maybe with messages in it: opening it
+/// would deliver them, so it goes. But only our own: root may unlink any
+/// queue, and one of another user's, with its unread messages, is not ours
+/// to remove. Returns true when a stale queue was removed.
+bool remove_stale_queue(const std::string& name) {
+  const mqd_t stale = ::mq_open(name.c_str(), O_RDONLY | O_NONBLOCK);
+  if (stale == -1 && errno == ENOENT) {
+    return false;
+  }
+  if (stale == -1 && errno == EACCES) {
+    throw std::runtime_error(fmt::format(
+        "mq_open({}): a queue of this name belongs to another user; choose another -q", name));
+  }
+  const QueueDescriptor queue(nslab::check(stale, "mq_open", name));
+  struct stat status {};
+  nslab::check(::fstat(queue.get(), &status), "fstat", name);
+  if (status.st_uid != ::geteuid()) {
+    throw std::runtime_error(
+        fmt::format("mq_open({}): a queue of this name belongs to {}, not to us; choose another -q",
+                    name, describe_owner(status.st_uid)));
+  }
+  nslab::check(::mq_unlink(name.c_str()), "mq_unlink", name);
+  return true;
+}
+// [stale-queue]
 
 /// Unlinks \p name only if it still refers to queue \p ours.
 ///
@@ -86,42 +141,34 @@ void validate_queue_name(std::string_view name, std::string_view option) {
 }
 
 // [owned-queue]
-OwnedQueue::OwnedQueue(std::string name) : name_(std::move(name)) {
-  attributes_.mq_maxmsg = std::min(kArticleCapacity, message_limit());
-  attributes_.mq_msgsize = kMessageSize;
-  descriptor_ = create_exclusively(name_, attributes_);
-  if (descriptor_ == -1 && errno == EEXIST) {
-    // A run that was killed (SIGKILL cannot be caught) left its queue behind,
-    // maybe with messages in it. Opening it would deliver them; start afresh.
-    nslab::check(::mq_unlink(name_.c_str()), "mq_unlink", name_);
-    replaced_stale_ = true;
-    descriptor_ = create_exclusively(name_, attributes_);
+OwnedQueue::OwnedQueue(std::string name)
+    : name_(std::move(name)), replaced_stale_(remove_stale_queue(name_)),
+      attributes_(article_attributes()),
+      janitor_([&] { return create_exclusively(name_, attributes_); },
+               [name = name_](const QueueIdentity& ours) { unlink_if_still_ours(name, ours); }) {
+  // The janitor made the queue; this process opens its own descriptor by
+  // name, and makes sure that the name still leads to the same queue.
+  descriptor_ = ::mq_open(name_.c_str(), O_RDONLY | O_NONBLOCK);
+  if (descriptor_ != -1 && identity_of(descriptor_) == janitor_.handle()) {
+    return;
   }
-  nslab::check(descriptor_, "mq_open", name_);
-  try {
-    const std::optional<QueueIdentity> identity = identity_of(descriptor_);
-    if (!identity) {
-      nslab::throw_errno("fstat", name_);
-    }
-    identity_ = *identity;
-    janitor_.emplace([name = name_, ours = identity_] { unlink_if_still_ours(name, ours); });
-  } catch (...) {
-    // No destructor runs for an object whose constructor throws, so clean up
-    // here. The queue was made a moment ago: its name is still ours.
-    ::mq_close(descriptor_);
-    ::mq_unlink(name_.c_str());
-    throw;
+  const int errnum = errno;
+  // No destructor runs for an object whose constructor throws: clean up here.
+  unlink_if_still_ours(name_, janitor_.handle());
+  if (descriptor_ == -1) {
+    throw nslab::Error(errnum, "mq_open", name_);
   }
+  ::mq_close(descriptor_);
+  throw std::runtime_error(
+      fmt::format("mq_open({}): another run replaced the queue as it was made", name_));
 }
 
 OwnedQueue::~OwnedQueue() {
   if (descriptor_ != -1) {
-    unlink_if_still_ours(name_, identity_); // before the close: see there
+    unlink_if_still_ours(name_, janitor_.handle()); // before the close: see there
     ::mq_close(descriptor_);
   }
-  if (janitor_) {
-    janitor_->dismiss();
-  }
+  janitor_.dismiss();
 }
 // [owned-queue]
 

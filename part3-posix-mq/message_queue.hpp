@@ -55,9 +55,11 @@ private:
 /// have replaced it, and that queue is not ours to remove.
 class OwnedQueue {
 public:
-  /// Creates queue \p name for reading, non-blocking. A queue left with this
-  /// name by a run that crashed is unlinked first, so its stale messages can
-  /// never be delivered. Throws nslab::Error.
+  /// Creates queue \p name for reading, non-blocking, by way of a janitor. A
+  /// queue of ours left with this name by a run that was killed is unlinked
+  /// first, so its stale messages can never be delivered; another user's
+  /// stays, and the constructor throws std::runtime_error naming its owner.
+  /// Throws nslab::Error when a step fails.
   explicit OwnedQueue(std::string name);
   OwnedQueue(const OwnedQueue&) = delete;
   OwnedQueue& operator=(const OwnedQueue&) = delete;
@@ -81,11 +83,10 @@ public:
 
 private:
   std::string name_;
-  mq_attr attributes_{};
-  mqd_t descriptor_ = -1;
-  QueueIdentity identity_;
   bool replaced_stale_ = false;
-  std::optional<nslab::Janitor> janitor_;
+  mq_attr attributes_{};
+  nslab::Janitor<QueueIdentity> janitor_; ///< made the queue; its handle says which
+  mqd_t descriptor_ = -1;
 };
 
 } // namespace invoke_ns

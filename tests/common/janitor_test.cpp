@@ -3,8 +3,13 @@
 #include "harness.hpp"
 #include "nslab/unique_fd.hpp"
 
+#include "nslab/error.hpp"
+
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <string>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,30 +29,57 @@ void in_a_process_that_dies(Body body) {
   ::waitpid(pid, nullptr, 0);
 }
 
-void touch(const std::string& path) { std::ofstream(path) << "cleaned\n"; }
+void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
-TEST(Janitor, CleansUpWhenItsOwnerDiesWithoutDismissingIt) {
-  const nslab::testing::TempDir dir;
-  const std::string marker = dir.path() + "/cleaned";
-  in_a_process_that_dies([&] { static nslab::Janitor janitor([&] { touch(marker); }); });
-  // The janitor was re-parented to this test (a subreaper); once it is gone,
-  // it has done its work.
-  EXPECT_TRUE(nslab::testing::leftover_processes().empty());
-  EXPECT_TRUE(std::filesystem::exists(marker));
+std::string read_file(const std::string& path) {
+  std::ifstream file(path);
+  return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
 }
 
-TEST(Janitor, DoesNothingOnceDismissed) {
+constexpr int kHandle = 7;
+
+TEST(Janitor, RemovesWhatItMadeWhenItsOwnerDiesWithoutDismissingIt) {
   const nslab::testing::TempDir dir;
-  const std::string marker = dir.path() + "/cleaned";
+  const std::string made = dir.path() + "/made";
+  in_a_process_that_dies([&] {
+    static nslab::Janitor<int> janitor(
+        [&] { write_file(made, "resource"); return kHandle; },
+        [&](int handle) { write_file(made, "removed " + std::to_string(handle)); });
+  });
+  // The janitor was re-parented to this test (a subreaper); once it is gone,
+  // it has done its work, with the handle its own create returned.
+  EXPECT_TRUE(nslab::testing::leftover_processes().empty());
+  EXPECT_EQ(read_file(made), "removed 7");
+}
+
+TEST(Janitor, HandsTheHandleBackAndDoesNothingOnceDismissed) {
+  const nslab::testing::TempDir dir;
+  const std::string made = dir.path() + "/made";
   {
-    nslab::Janitor janitor([&] { touch(marker); });
+    const nslab::Janitor<int> janitor([&] { write_file(made, "resource"); return kHandle; },
+                                      [&](int) { write_file(made, "removed"); });
+    EXPECT_EQ(janitor.handle(), kHandle);
+    EXPECT_EQ(read_file(made), "resource") << "the janitor made it before the constructor returned";
   } // the destructor dismisses it and reaps it
-  EXPECT_FALSE(std::filesystem::exists(marker));
+  EXPECT_EQ(read_file(made), "resource");
+  EXPECT_TRUE(nslab::testing::leftover_processes().empty());
+}
+
+TEST(Janitor, AFailedCreateComesBackAsTheError) {
+  try {
+    const nslab::Janitor<int> janitor([]() -> int { throw nslab::Error(EEXIST, "mq_open", "/q"); },
+                                      [](int) {});
+    ADD_FAILURE() << "the constructor returned";
+  } catch (const nslab::Error& error) {
+    EXPECT_EQ(error.code().value(), EEXIST);
+    EXPECT_STREQ(error.what(), "mq_open(/q): File exists");
+  }
+  EXPECT_TRUE(nslab::testing::leftover_processes().empty());
 }
 
 TEST(Janitor, HoldsNoOtherDescriptorOpen) {
   nslab::Pipe pipe = nslab::make_pipe();
-  nslab::Janitor janitor([] {});
+  const nslab::Janitor<int> janitor([] { return 0; }, [](int) {});
   // If the janitor had kept its copy of the write end, this read would
   // block instead of seeing end-of-file.
   pipe.write_end.reset();

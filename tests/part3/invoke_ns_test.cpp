@@ -19,6 +19,8 @@
 #include <sstream>
 #include <string>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -195,6 +197,34 @@ TEST_F(InvokeNs, StaleQueueIsNeverDelivered) {
   EXPECT_TRUE(has_line(r.out, "Message received: fresh")) << r.describe();
   EXPECT_EQ(r.out.find("stale message"), std::string::npos) << r.describe();
   EXPECT_NE(r.out.find("removed a stale queue"), std::string::npos) << r.describe();
+}
+
+// Root may unlink any queue; invoke_ns, even run by root, must not take
+// another user's queue (and its unread message) for a stale one of its own.
+TEST_F(InvokeNs, AnotherUsersQueueOfTheSameNameIsLeftAlone) {
+  if (nslab::testing::runs_in_user_namespace()) {
+    GTEST_SKIP() << "needs host root, to leave a queue as another user (nobody)";
+  }
+  const pid_t maker = ::fork();
+  if (maker == 0) {
+    // As nobody: the queue's owner is uid 65534.
+    if (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0) {
+      ::_exit(1);
+    }
+    leave_stale_queue(queue_, "nobody's unread message");
+    ::_exit(::testing::Test::HasFailure() ? 1 : 0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(maker, &status, 0), maker);
+  ASSERT_EQ(status, 0) << "could not leave a queue as nobody";
+  const ino_t theirs = queue_inode(queue_);
+  const Result r = invoke({"-i", "no"}, "hi\n");
+  const ino_t after = queue_inode(queue_);
+  ::mq_unlink(queue_.c_str()); // TearDown checks that nothing else is left
+  EXPECT_EQ(r.code(), 125) << r.describe();
+  EXPECT_EQ(lines_of(r.err).size(), 1U) << r.describe();
+  EXPECT_NE(r.err.find("belongs to uid 65534"), std::string::npos) << r.describe();
+  EXPECT_EQ(after, theirs) << "nobody's queue was replaced\n" << r.describe();
 }
 
 // Two runs on one name: B removes A's waiting queue as if it were stale (by
