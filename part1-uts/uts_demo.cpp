@@ -3,7 +3,7 @@
 // Demonstrates clone(2) with CLONE_NEWUTS: the child gets its own copy of
 // the hostname, changes it, and runs COMMAND (a shell by default) so you can
 // look around. The host's hostname never changes. This follows the first
-// example in Jean-Tiare Le Tigre's "Introduction to Linux namespaces".
+// example in Jean-Tiare Le Bigot's "Introduction to Linux namespaces".
 //
 // Usage: uts-demo [-h] [-v] [-n HOSTNAME] [--] [COMMAND [ARG...]]
 

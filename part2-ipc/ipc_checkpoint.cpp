@@ -1,6 +1,6 @@
 // ipc-checkpoint: the IPC namespace, and the checkpoint pipe.
 //
-// Demonstrates two things from Jean-Tiare Le Tigre's "Introduction to Linux
+// Demonstrates two things from Jean-Tiare Le Bigot's "Introduction to Linux
 // namespaces":
 //  1. CLONE_NEWIPC. Before cloning, the parent creates a System V message
 //     queue. The child, in a new IPC namespace, cannot see it; with

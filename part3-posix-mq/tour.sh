@@ -6,31 +6,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/../tools/tour-lib.sh"
 # A queue name of our own, so the tour never touches anyone else's queue.
 QUEUE=/nslab-tour-$$
 
-# quoted WORD...: the words as a student would type them, quoting the ones
-# with spaces or shell characters in them.
-quoted() {
-  local word words=()
-  for word in "${@//$BIN\//./build/bin/}"; do
-    if [[ $word =~ [^-[:alnum:]_./=] ]]; then
-      word="'$word'"
-    fi
-    words+=("$word")
-  done
-  printf '%s' "${words[*]}"
-}
-
-# show_input TEXT CMD...: like show, with TEXT piped to the command's stdin.
-# Prints the exit status when it is not 0, and returns 0 either way.
-show_input() {
-  local text=$1 status=0
-  shift
-  printf '%s$ echo "%s" | %s%s\n' "$DIM" "$text" "$(quoted "$@")" "$PLAIN"
-  printf '%s\n' "$text" | "$@" 2>&1 || status=$?
-  if ((status != 0)); then
-    note "(exit status $status)"
-  fi
-}
-
 heading "Part 3: POSIX message queues and the IPC namespace (invoke_ns)"
 note "-i no: the child shares the parent's IPC namespace, finds the queue by its name,"
 note "and the message arrives."

@@ -1,6 +1,6 @@
 // netlink: the rtnetlink conversation behind `isolate --net veth`.
 //
-// Follows the NET section of Jean-Tiare Le Tigre's "Introduction to Linux
+// Follows the NET section of Jean-Tiare Le Bigot's "Introduction to Linux
 // namespaces" and the network step of Ifeanyi Ubah's `isolate`, but builds
 // the real rtnetlink messages with libmnl instead of running `ip` or
 // hand-aligning structures: every message below is a netlink header, a

@@ -13,10 +13,37 @@ fi
 heading() { printf '\n%s== %s ==%s\n' "$BOLD" "$*" "$PLAIN"; }
 note() { printf '%s\n' "$*"; }
 
+# quoted WORD...: the words as a student would type them at the repository
+# root, so that a printed command can be pasted as it is. A word with spaces
+# or shell characters goes in single quotes; a single quote inside it
+# becomes '\'' (end the quotes, an escaped quote, start them again).
+quoted() {
+  local word words=()
+  for word in "${@//$BIN\//./build/bin/}"; do
+    if [[ -z $word || $word =~ [^-[:alnum:]_./=:,@%+] ]]; then
+      word="'${word//\'/\'\\\'\'}'"
+    fi
+    words+=("$word")
+  done
+  printf '%s' "${words[*]}"
+}
+
 # show CMD...: print the command as a student would type it, then run it.
 show() {
-  printf '%s$ %s%s\n' "$DIM" "${*//$BIN\//./build/bin/}" "$PLAIN"
+  printf '%s$ %s%s\n' "$DIM" "$(quoted "$@")" "$PLAIN"
   "$@"
+}
+
+# show_input TEXT CMD...: like show, with TEXT piped to the command's stdin.
+# Prints the exit status when it is not 0, and returns 0 either way.
+show_input() {
+  local text=$1 status=0
+  shift
+  printf '%s$ echo %s | %s%s\n' "$DIM" "$(quoted "$text")" "$(quoted "$@")" "$PLAIN"
+  printf '%s\n' "$text" | "$@" 2>&1 || status=$?
+  if ((status != 0)); then
+    note "(exit status $status)"
+  fi
 }
 
 # As root the labs run directly; otherwise inside a user namespace where we

@@ -8,6 +8,8 @@
 #include <random>
 #include <regex>
 #include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 
 namespace {
 
@@ -110,7 +112,7 @@ struct RemoveQueueWithKey {
 TEST_F(IpcCheckpoint, QueuesMadeInsideDoNotReachTheHost) {
   const key_t key = random_key();
   const RemoveQueueWithKey cleanup{key};
-  const Result r = run(ipc_checkpoint({"-d", "0", "--", probe(), "sysv-queue-create",
+  const Result r = run(ipc_checkpoint({"-d", "0", "--", probe(), "sysv-create", "queue",
                                        std::to_string(key)}));
   ASSERT_EQ(r.code(), 0) << "could not make a queue inside\n" << r.describe();
   EXPECT_EQ(::msgget(key, 0), -1) << "the child's queue appeared on the host";
@@ -121,9 +123,77 @@ TEST_F(IpcCheckpoint, WithShareIpcQueuesMadeInsideDoReachTheHost) {
   const key_t key = random_key();
   const RemoveQueueWithKey cleanup{key};
   const Result r = run(ipc_checkpoint({"-d", "0", "--share-ipc", "--", probe(),
-                                       "sysv-queue-create", std::to_string(key)}));
+                                       "sysv-create", "queue", std::to_string(key)}));
   ASSERT_EQ(r.code(), 0) << r.describe();
   EXPECT_NE(::msgget(key, 0), -1) << "the shared namespace's queue is missing";
+}
+
+// Semaphore sets and shared memory segments: the other two System V kinds,
+// named by the words nslab-probe knows them by.
+constexpr const char* kSemaphoreAndShm[] = {"semaphore", "shm"};
+
+/// The host's id of the \p kind object with \p key, or -1 when there is none.
+int host_sysv_id(std::string_view kind, key_t key) {
+  return kind == "semaphore" ? ::semget(key, 0, 0) : ::shmget(key, 0, 0);
+}
+
+/// Removes the host's \p kind object with \p key, if there is one, whatever
+/// the test's outcome: a failed check must not leave an object on the host.
+struct RemoveSysvObject {
+  std::string kind;
+  key_t key;
+  ~RemoveSysvObject() {
+    if (const int id = host_sysv_id(kind, key); id != -1) {
+      kind == "semaphore" ? ::semctl(id, 0, IPC_RMID) : ::shmctl(id, IPC_RMID, nullptr);
+    }
+  }
+};
+
+/// Runs ipc-checkpoint (with \p share_ipc or not) around `nslab-probe
+/// sysv-key-exists KIND KEY`, and returns the probe's answer from inside.
+int probe_key_inside(bool share_ipc, const std::string& kind, key_t key) {
+  Command command = ipc_checkpoint({"-d", "0"});
+  if (share_ipc) command.argv.push_back("--share-ipc");
+  for (const std::string& word : {std::string("--"), probe(), std::string("sysv-key-exists"),
+                                  kind, std::to_string(key)}) {
+    command.argv.push_back(word);
+  }
+  const Result r = run(command);
+  EXPECT_TRUE(r.code() == 0 || r.code() == 1) << r.describe();
+  return r.code();
+}
+
+TEST_F(IpcCheckpoint, HostSemaphoresAndSharedMemoryAreInvisibleInside) {
+  for (const std::string kind : kSemaphoreAndShm) {
+    SCOPED_TRACE(kind);
+    const key_t key = random_key();
+    const RemoveSysvObject cleanup{kind, key};
+    const int created = kind == "semaphore" ? ::semget(key, 1, IPC_CREAT | IPC_EXCL | 0600)
+                                            : ::shmget(key, 4096, IPC_CREAT | IPC_EXCL | 0600);
+    ASSERT_NE(created, -1) << "could not make a " << kind << " on the host";
+    EXPECT_EQ(probe_key_inside(false, kind, key), 1)
+        << "the host's " << kind << " is visible in a new IPC namespace";
+    // The control experiment: the probe does find it in the shared namespace.
+    EXPECT_EQ(probe_key_inside(true, kind, key), 0)
+        << "the host's " << kind << " is missing with --share-ipc";
+  }
+}
+
+TEST_F(IpcCheckpoint, SemaphoresAndSharedMemoryMadeInsideDoNotReachTheHost) {
+  for (const std::string kind : kSemaphoreAndShm) {
+    SCOPED_TRACE(kind);
+    const key_t key = random_key();
+    const RemoveSysvObject cleanup{kind, key};
+    const Result r = run(ipc_checkpoint({"-d", "0", "--", probe(), "sysv-create", kind,
+                                         std::to_string(key)}));
+    ASSERT_EQ(r.code(), 0) << "could not make a " << kind << " inside\n" << r.describe();
+    EXPECT_EQ(host_sysv_id(kind, key), -1) << "the child's " << kind << " appeared on the host";
+    // The control experiment: with --share-ipc the same object does reach the host.
+    const Result shared = run(ipc_checkpoint({"-d", "0", "--share-ipc", "--", probe(),
+                                              "sysv-create", kind, std::to_string(key)}));
+    ASSERT_EQ(shared.code(), 0) << shared.describe();
+    EXPECT_NE(host_sysv_id(kind, key), -1) << "the shared namespace's " << kind << " is missing";
+  }
 }
 
 TEST_F(IpcCheckpoint, ParentKilledDuringSetupMeansCommandNeverRuns) {
