@@ -10,6 +10,7 @@
 //
 // The order matters throughout; mounts.hpp explains the mount steps.
 
+#include "cgroup.hpp"
 #include "init.hpp"
 #include "mounts.hpp"
 #include "netlink.hpp"
@@ -46,9 +47,23 @@ namespace {
 using namespace std::chrono_literals;
 
 // [namespace-flags]
+/// The namespaces clone(2) makes. The seventh, the cgroup namespace, is made
+/// by the child itself, later: see make_cgroup_namespace().
 constexpr int kNamespaceFlags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
-                                CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
+                                CLONE_NEWIPC | CLONE_NEWNET;
 // [namespace-flags]
+
+/// The parent and the child take turns: the child waits while the parent
+/// writes its id maps, makes the veth pair and moves it into its cgroup;
+/// then the parent waits while the child makes its cgroup namespace, so that
+/// the -v table shows it; then the child goes on alone.
+struct Handshake {
+  nslab::Checkpoint host_side_done;  ///< parent to child
+  /// Child to parent: the Checkpoint used the other way round, so "parent
+  /// died" reads "the child died" here.
+  nslab::Checkpoint cgroup_namespace_made;
+  nslab::Checkpoint table_shown;     ///< parent to child
+};
 
 // How long a forwarded signal may go unanswered before the container is
 // killed: PID 1 ignores every signal it has no handler for.
@@ -172,17 +187,31 @@ void replace_environment(const std::vector<std::string>& env) {
   }
 }
 
+// [cgroup-namespace]
+/// A new cgroup namespace's root is the cgroup its maker is in at that
+/// moment: made now, after the parent moved us into the container's cgroup,
+/// /proc/self/cgroup inside shows that cgroup as "/" and nothing above it.
+/// Made by clone(2), it would have shown isolate's own cgroup as "/" and the
+/// container's as a child of it.
+void make_cgroup_namespace() { nslab::check(::unshare(CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP"); }
+// [cgroup-namespace]
+
 // [container-main]
 /// The child, from clone(2) to exec: it runs inside all the new namespaces.
-int container_main(const Options& options, const NetworkPlan& network,
-                   nslab::Checkpoint& checkpoint, nslab::ErrorChannel& errors,
-                   const nslab::Narrator& say) {
+int container_main(const Options& options, const NetworkPlan& network, Handshake& handshake,
+                   nslab::ErrorChannel& errors, const nslab::Narrator& say) {
+  using Outcome = nslab::Checkpoint::Outcome;
   // Until the parent has written our id maps we are "nobody" in here and may
   // not mount anything.
-  if (checkpoint.wait() == nslab::Checkpoint::Outcome::kParentDied) {
+  if (handshake.host_side_done.wait() == Outcome::kParentDied) {
     return nslab::kExitSetupFailed;
   }
   const Steps step(say, Steps::Side::kChild);
+  step("new cgroup namespace", make_cgroup_namespace);
+  handshake.cgroup_namespace_made.release();
+  if (handshake.table_shown.wait() == Outcome::kParentDied) {
+    return nslab::kExitSetupFailed;
+  }
   step("become root inside", become_root_inside);
   step("make every mount private", make_mounts_private);
   step("bind the rootfs onto itself", [&] { bind_onto_itself(options.rootfs); });
@@ -203,6 +232,28 @@ int container_main(const Options& options, const NetworkPlan& network,
 }
 // [container-main]
 
+// [make-cgroup]
+/// The container's cgroup, with its limits set, or none when no limit was
+/// asked for. -v shows each change to the cgroup filesystem.
+void make_cgroup(const Options& options, const nslab::Narrator& say,
+                 std::optional<cgroup::Cgroup>& made) {
+  const cgroup::Layout layout =
+      cgroup::this_process_layout(cgroup::controllers_for(options.limits));
+  made.emplace(layout, fmt::format("isolate-{}", ::getpid()),
+               [&say](const std::string& command) { say.parent("  {}", command); });
+  made->limit(options.limits);
+}
+// [make-cgroup]
+
+/// -v: why the container ended, when the memory limit was the reason.
+void explain_memory_kills(const cgroup::Cgroup& limits, const nslab::Narrator& say) {
+  if (const std::uint64_t kills = limits.memory_kills(); kills > 0) {
+    say.parent("the memory limit was hit: the kernel's OOM killer killed {} process{} "
+               "in the container's cgroup",
+               kills, kills == 1 ? "" : "es");
+  }
+}
+
 // [parent-main]
 int run(const Options& options) {
   const nslab::Narrator say(options.verbose);
@@ -212,7 +263,12 @@ int run(const Options& options) {
   HostNetwork host;
   const NetworkPlan network =
       step("plan the network", [&] { return plan_network(options, host, say); });
-  nslab::Checkpoint checkpoint;
+  // Declared before the child, so it is removed after the child is reaped.
+  std::optional<cgroup::Cgroup> limits;
+  if (options.limits.any()) {
+    step("make the cgroup, set the limits", [&] { make_cgroup(options, say, limits); });
+  }
+  Handshake handshake;
   nslab::ErrorChannel errors;
   nslab::Child child = step("clone into new namespaces", [&] {
     return nslab::clone_child(kNamespaceFlags, [&] {
@@ -220,7 +276,7 @@ int run(const Options& options) {
       // through the whole container setup, until the exec closes it.
       host.lock.reset();
       return errors.report_failures(
-          [&] { return container_main(options, network, checkpoint, errors, say); });
+          [&] { return container_main(options, network, handshake, errors, say); });
     });
   });
   // If anything below throws, ~Child kills the waiting child.
@@ -238,9 +294,16 @@ int run(const Options& options) {
                nslab::net::format_ipv4(network.subnet->container_address()));
   }
   // [host-end]
-  say.parent("namespaces of isolate and of the container:");
-  say.namespaces(::getpid(), child.pid());
-  checkpoint.release();
+  if (limits) {
+    step("move the container into its cgroup", [&] { limits->join(child.pid()); });
+  }
+  handshake.host_side_done.release();
+  // A child that dies here has sent its reason over the error channel.
+  if (handshake.cgroup_namespace_made.wait() == nslab::Checkpoint::Outcome::kReleased) {
+    say.parent("namespaces of isolate and of the container:");
+    say.namespaces(::getpid(), child.pid());
+    handshake.table_shown.release();
+  }
   if (const auto failure = errors.receive()) {
     // The child's one line, then its status; it exits right after sending.
     fmt::print(stderr, "isolate: {}\n", failure->message);
@@ -249,6 +312,9 @@ int run(const Options& options) {
   }
   const nslab::ExitStatus status = nslab::wait_forwarding_signals(child, signals, kSignalGrace);
   say.parent("the container {}", status.describe());
+  if (limits && say.enabled()) {
+    explain_memory_kills(*limits, say);
+  }
   return status.shell_status();
 }
 // [parent-main]

@@ -35,6 +35,11 @@ Options:
                            (default: a free one; one in use is an error)
       --init               run a tiny init as PID 1, which reaps zombies,
                            forwards signals and exits with COMMAND's status
+      --memory BYTES       limit memory (and swap) to BYTES, with a k, m or g
+                           suffix: 32m (at least 6m); over it the kernel kills
+      --pids N             at most N processes (and threads) at once
+      --cpus FRACTION      at most FRACTION CPUs of time, e.g. 0.5
+                           (the limits need root, or a delegated cgroup)
   -v, --verbose            show each setup step with its time in
                            microseconds, and the namespace table
   -h, --help               show this help and exit
@@ -48,7 +53,14 @@ namespace {
 
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-enum LongOnly : int { kNetOption = 1000, kIpOption, kInitOption };
+enum LongOnly : int {
+  kNetOption = 1000,
+  kIpOption,
+  kInitOption,
+  kMemoryOption,
+  kPidsOption,
+  kCpusOption,
+};
 
 constexpr std::array kNetModes = {NetMode::kNone, NetMode::kLoopback, NetMode::kVeth};
 
@@ -121,6 +133,9 @@ Options parse_options(int argc, char** argv) {
       {"net", required_argument, nullptr, kNetOption},
       {"ip", required_argument, nullptr, kIpOption},
       {"init", no_argument, nullptr, kInitOption},
+      {"memory", required_argument, nullptr, kMemoryOption},
+      {"pids", required_argument, nullptr, kPidsOption},
+      {"cpus", required_argument, nullptr, kCpusOption},
       {"verbose", no_argument, nullptr, 'v'},
       {"help", no_argument, nullptr, 'h'},
       {nullptr, 0, nullptr, 0},
@@ -139,6 +154,9 @@ Options parse_options(int argc, char** argv) {
         case kNetOption: options.net = parse_net_mode(value); break;
         case kIpOption: options.ip = nslab::net::parse_subnet(value); break;
         case kInitOption: options.init = true; break;
+        case kMemoryOption: options.limits.memory_bytes = cgroup::parse_memory(value, "--memory"); break;
+        case kPidsOption: options.limits.pids = cgroup::parse_pids(value, "--pids"); break;
+        case kCpusOption: options.limits.cpus = cgroup::parse_cpus(value, "--cpus"); break;
         case 'v': options.verbose = true; break;
         }
       });

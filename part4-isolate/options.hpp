@@ -2,6 +2,7 @@
 // any namespace exists, so a mistake costs nothing and changes nothing.
 #pragma once
 
+#include "cgroup.hpp"
 #include "netlink.hpp"
 #include "user_namespace.hpp"
 
@@ -29,6 +30,7 @@ struct Options {
   std::optional<NetMode> net;
   std::optional<nslab::net::Subnet> ip; ///< --ip, for --net veth
   bool init = false;                 ///< --init: our own PID 1 runs COMMAND
+  cgroup::Limits limits;             ///< --memory, --pids, --cpus
   bool verbose = false;              ///< -v
   std::vector<std::string> command;  ///< COMMAND [ARG...]
 };

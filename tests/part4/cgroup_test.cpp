@@ -1,0 +1,485 @@
+// part4: isolate's resource limits (--memory, --pids, --cpus).
+//
+// The cgroup module is checked on its own against fake cgroup trees (a v2 and
+// a v1 layout in a TempDir: the files it writes, and their order), so the v2
+// code path is tested on any machine. isolate itself is then run as a black
+// box where the host lets it make cgroups (root), and the test reads the
+// cgroup files from the host while the container runs.
+#include "cgroup.hpp"
+#include "harness.hpp"
+#include "nslab/error.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <filesystem>
+#include <fmt/core.h>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sstream>
+#include <sys/inotify.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace {
+
+using namespace nslab::testing;
+using namespace std::chrono_literals;
+namespace cgroup = isolate::cgroup;
+using Words = std::vector<std::string>;
+
+std::string read_file(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream contents;
+  contents << file.rdbuf();
+  return contents.str();
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+bool exists(const std::string& path) { return std::filesystem::exists(path); }
+
+/// The value of the line "KEY VALUE" in a flat-keyed cgroup file.
+std::uint64_t keyed_value(const std::string& text, const std::string& key) {
+  std::istringstream lines(text);
+  for (std::string name, value; lines >> name >> value;) {
+    if (name == key) {
+      return std::stoull(value);
+    }
+  }
+  ADD_FAILURE() << "no " << key << " in: " << text;
+  return 0;
+}
+
+// --- Parsing the limits --------------------------------------------------------
+
+TEST(CgroupLimitValues, MemoryTakesBytesAndSuffixes) {
+  EXPECT_EQ(cgroup::parse_memory("33554432", "--memory"), 33554432U);
+  EXPECT_EQ(cgroup::parse_memory("32m", "--memory"), 32U << 20);
+  EXPECT_EQ(cgroup::parse_memory("32M", "--memory"), 32U << 20);
+  EXPECT_EQ(cgroup::parse_memory("8192k", "--memory"), 8192U << 10);
+  EXPECT_EQ(cgroup::parse_memory("2g", "--memory"), 2ULL << 30);
+}
+
+TEST(CgroupLimitValues, BadValuesAreUsageErrorsNamingTheOption) {
+  for (const char* bad : {"0", "-1", "", "abc", "32x", "32mb", "1k", "5m", "99999999999999999g"}) {
+    try {
+      (void)cgroup::parse_memory(bad, "--memory");
+      ADD_FAILURE() << "--memory accepted '" << bad << "'";
+    } catch (const nslab::UsageError& error) {
+      EXPECT_EQ(std::string(error.what()).rfind("--memory: ", 0), 0U) << error.what();
+    }
+  }
+  for (const char* bad : {"0", "-3", "", "ten", "3.5", "4k"}) {
+    EXPECT_THROW((void)cgroup::parse_pids(bad, "--pids"), nslab::UsageError) << bad;
+  }
+  for (const char* bad : {"0", "-1", "", "half", "0.001", "1e0", "0.5x", "100000"}) {
+    EXPECT_THROW((void)cgroup::parse_cpus(bad, "--cpus"), nslab::UsageError) << bad;
+  }
+  EXPECT_EQ(cgroup::parse_pids("32", "--pids"), 32U);
+  EXPECT_DOUBLE_EQ(cgroup::parse_cpus("0.5", "--cpus"), 0.5);
+}
+
+// --- Finding the hierarchies ------------------------------------------------------
+
+// This machine's kind of layout: controllers on v1 trees, plus an empty v2
+// tree at /sys/fs/cgroup/unified that must not be picked.
+constexpr const char* kHybridMountinfo =
+    "31 23 0:28 / /sys/fs/cgroup ro,nosuid - tmpfs tmpfs ro,mode=755\n"
+    "32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct\n"
+    "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+    "39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n"
+    "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime shared:5 - cgroup2 cgroup2 rw\n";
+constexpr const char* kHybridSelfCgroup = "8:pids:/user.slice\n"
+                                          "4:memory:/box/one\n"
+                                          "2:cpu,cpuacct:/\n"
+                                          "0::/user.slice/session-2.scope\n";
+
+TEST(CgroupLayout, HybridUsesTheV1TreesUnderOurOwnCgroups) {
+  const cgroup::Layout layout =
+      cgroup::find_layout(kHybridSelfCgroup, kHybridMountinfo, {"memory", "pids", "cpu"});
+  ASSERT_EQ(layout.version, cgroup::Version::kV1);
+  ASSERT_EQ(layout.hierarchies.size(), 3U);
+  EXPECT_EQ(layout.hierarchies[0].own, "/sys/fs/cgroup/memory/box/one");
+  EXPECT_EQ(layout.hierarchies[1].own, "/sys/fs/cgroup/pids/user.slice");
+  EXPECT_EQ(layout.hierarchies[2].own, "/sys/fs/cgroup/cpu,cpuacct");
+  EXPECT_EQ(layout.hierarchies[2].controllers, Words{"cpu"});
+}
+
+TEST(CgroupLayout, PureV2IsOneTree) {
+  const cgroup::Layout layout = cgroup::find_layout(
+      "0::/user.slice/user-1000.slice/session-2.scope\n",
+      "30 23 0:26 / /sys/fs/cgroup rw,nosuid shared:4 - cgroup2 cgroup2 rw,nsdelegate\n",
+      {"memory", "pids"});
+  ASSERT_EQ(layout.version, cgroup::Version::kV2);
+  ASSERT_EQ(layout.hierarchies.size(), 1U);
+  EXPECT_EQ(layout.hierarchies[0].mount, "/sys/fs/cgroup");
+  EXPECT_EQ(layout.hierarchies[0].own, "/sys/fs/cgroup/user.slice/user-1000.slice/session-2.scope");
+  EXPECT_EQ(layout.hierarchies[0].controllers, (Words{"memory", "pids"}));
+}
+
+TEST(CgroupLayout, AControllerNowhereIsAnError) {
+  EXPECT_THROW((void)cgroup::find_layout("4:memory:/\n", kHybridMountinfo, {"memory", "hugetlb"}),
+               std::runtime_error);
+}
+
+// --- The files written, against fake trees ------------------------------------------
+
+/// Collects the cgroup module's trace: each change it made, in order.
+struct Recorder {
+  Words commands;
+  cgroup::Trace trace() {
+    return [this](const std::string& command) { commands.push_back(command); };
+  }
+};
+
+/// Plays the kernel's part after mkdir: a real cgroup directory comes with
+/// its files.
+void add_files(const std::string& directory, const Words& names) {
+  for (const std::string& name : names) {
+    write_file(directory + "/" + name, "");
+  }
+}
+
+/// ... and after the last process left, rmdir removes it with its files.
+void remove_files(const std::string& directory) {
+  for (const auto& entry : std::filesystem::directory_iterator(directory)) {
+    std::filesystem::remove(entry.path());
+  }
+}
+
+TEST(CgroupFakeTree, V2EnablesControllersThenMakesLimitsJoinsAndRemoves) {
+  const TempDir root;
+  const std::string& top = root.path();
+  write_file(top + "/cgroup.controllers", "cpuset cpu io memory hugetlb pids rdma misc\n");
+  write_file(top + "/cgroup.subtree_control", "cpu\n"); // cpu is already handed down
+  add_files(top, {"cgroup.procs"});
+  Recorder recorder;
+  const std::string box = top + "/isolate-test";
+  {
+    cgroup::Cgroup made({cgroup::Version::kV2, {{top, top + "/user.slice", {"memory", "pids", "cpu"}}}},
+                        "isolate-test", recorder.trace());
+    EXPECT_EQ(recorder.commands,
+              (Words{fmt::format("echo +memory +pids > {}/cgroup.subtree_control", top),
+                     fmt::format("mkdir {}", box)}));
+    EXPECT_EQ(read_file(top + "/cgroup.subtree_control"), "+memory +pids");
+    EXPECT_EQ(made.directories(), Words{box});
+
+    add_files(box, {"cgroup.procs", "cgroup.kill", "memory.max", "memory.swap.max", "pids.max",
+                    "cpu.max", "memory.events"});
+    recorder.commands.clear();
+    made.limit({32U << 20, 32U, 0.5});
+    made.join(4242);
+    EXPECT_EQ(recorder.commands,
+              (Words{fmt::format("echo 33554432 > {}/memory.max", box),
+                     fmt::format("echo 0 > {}/memory.swap.max", box),
+                     fmt::format("echo 32 > {}/pids.max", box),
+                     fmt::format("echo 50000 100000 > {}/cpu.max", box),
+                     fmt::format("echo 4242 > {}/cgroup.procs", box)}));
+    EXPECT_EQ(read_file(box + "/memory.max"), "33554432");
+    EXPECT_EQ(read_file(box + "/memory.swap.max"), "0");
+    EXPECT_EQ(read_file(box + "/pids.max"), "32");
+    EXPECT_EQ(read_file(box + "/cpu.max"), "50000 100000");
+    EXPECT_EQ(read_file(box + "/cgroup.procs"), "4242");
+
+    write_file(box + "/memory.events", "low 0\nhigh 0\nmax 7\noom 1\noom_kill 1\noom_group_kill 0\n");
+    EXPECT_EQ(made.memory_kills(), 1U);
+
+    // Removal kills what is left first; the fake directory still holds its
+    // files, so the rmdir fails as it would with a process inside.
+    recorder.commands.clear();
+    EXPECT_THROW(made.remove(), nslab::Error);
+    EXPECT_EQ(recorder.commands, (Words{fmt::format("echo 1 > {}/cgroup.kill", box),
+                                        fmt::format("rmdir {}", box)}));
+    EXPECT_EQ(read_file(box + "/cgroup.kill"), "1");
+    remove_files(box);
+  }
+  EXPECT_FALSE(exists(box)) << "the destructor must remove the cgroup";
+}
+
+TEST(CgroupFakeTree, V1WritesEachControllerInItsOwnTree) {
+  const TempDir root;
+  const std::string memory = root.path() + "/memory";
+  const std::string pids = root.path() + "/pids";
+  for (const std::string& own : {memory, pids}) {
+    std::filesystem::create_directory(own);
+    add_files(own, {"cgroup.procs"});
+  }
+  Recorder recorder;
+  cgroup::Cgroup made({cgroup::Version::kV1,
+                       {{memory, memory, {"memory"}}, {pids, pids, {"pids"}}}},
+                      "isolate-test", recorder.trace());
+  add_files(memory + "/isolate-test", {"cgroup.procs", "memory.limit_in_bytes",
+                                       "memory.memsw.limit_in_bytes", "memory.oom_control"});
+  add_files(pids + "/isolate-test", {"cgroup.procs", "pids.max"});
+  made.limit({16U << 20, 8U, std::nullopt});
+  made.join(77);
+  const std::string box_memory = memory + "/isolate-test";
+  const std::string box_pids = pids + "/isolate-test";
+  // No subtree_control in v1; the swap limit after the memory one, which it
+  // may never be below.
+  EXPECT_EQ(recorder.commands,
+            (Words{fmt::format("mkdir {}", box_memory), fmt::format("mkdir {}", box_pids),
+                   fmt::format("echo 16777216 > {}/memory.limit_in_bytes", box_memory),
+                   fmt::format("echo 16777216 > {}/memory.memsw.limit_in_bytes", box_memory),
+                   fmt::format("echo 8 > {}/pids.max", box_pids),
+                   fmt::format("echo 77 > {}/cgroup.procs", box_memory),
+                   fmt::format("echo 77 > {}/cgroup.procs", box_pids)}));
+  write_file(box_memory + "/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
+  EXPECT_EQ(made.memory_kills(), 3U);
+  remove_files(box_memory);
+  remove_files(box_pids);
+  recorder.commands.clear();
+  made.remove();
+  EXPECT_EQ(recorder.commands,
+            (Words{fmt::format("rmdir {}", box_pids), fmt::format("rmdir {}", box_memory)}));
+  EXPECT_FALSE(exists(box_memory));
+  EXPECT_FALSE(exists(box_pids));
+}
+
+TEST(CgroupFakeTree, AMissingControllerIsAnErrorAndLeavesNothing) {
+  const TempDir root;
+  write_file(root.path() + "/cgroup.controllers", "cpu io\n");
+  write_file(root.path() + "/cgroup.subtree_control", "");
+  add_files(root.path(), {"cgroup.procs"});
+  try {
+    cgroup::Cgroup made({cgroup::Version::kV2, {{root.path(), root.path(), {"memory"}}}},
+                        "isolate-test", [](const std::string&) {});
+    ADD_FAILURE() << "made a cgroup without a memory controller";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("memory controller"), std::string::npos)
+        << error.what();
+  }
+  EXPECT_FALSE(exists(root.path() + "/isolate-test"));
+}
+
+// --- isolate with limits, seen from the host ------------------------------------------
+
+Command isolate_command(Words arguments) {
+  arguments.insert(arguments.begin(), program("isolate"));
+  Command command{arguments};
+  command.root_in_user_namespace = false; // isolate makes its own
+  return command;
+}
+
+/// Starts isolate running `sh -c SCRIPT` with stdin kept open: the script
+/// signals with a line on stdout, and ends when the test closes stdin.
+Running start_isolate(Words options, const std::string& script) {
+  options.insert(options.end(), {"sh", "-c", script});
+  Command command = isolate_command(std::move(options));
+  command.close_stdin = false;
+  return start(command);
+}
+
+/// The directories isolate (pid \p isolate_pid) makes for \p controllers,
+/// by the rule in cgroup.cpp: v1 under our own cgroup, v2 at the top.
+Words container_cgroups(pid_t isolate_pid, const Words& controllers) {
+  const cgroup::Layout layout = cgroup::this_process_layout(controllers);
+  Words directories;
+  for (const cgroup::Hierarchy& hierarchy : layout.hierarchies) {
+    const std::string& parent =
+        layout.version == cgroup::Version::kV1 ? hierarchy.own : hierarchy.mount;
+    directories.push_back(fmt::format("{}/isolate-{}", parent, isolate_pid));
+  }
+  return directories;
+}
+
+std::string directory_for(pid_t isolate_pid, const std::string& controller) {
+  return container_cgroups(isolate_pid, {controller}).at(0);
+}
+
+bool v2() {
+  return cgroup::this_process_layout({"pids"}).version == cgroup::Version::kV2;
+}
+
+/// Waits, by inotify on their parents, until every directory is gone.
+/// Created before whatever removes them, so no removal can be missed.
+class RemovalWatch {
+public:
+  explicit RemovalWatch(const Words& directories)
+      : directories_(directories), inotify_(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) {
+    for (const std::string& directory : directories) {
+      const std::string parent = std::filesystem::path(directory).parent_path();
+      if (::inotify_add_watch(inotify_.get(), parent.c_str(), IN_DELETE) < 0) {
+        throw nslab::Error(errno, "inotify_add_watch", parent);
+      }
+    }
+  }
+
+  [[nodiscard]] bool all_gone(milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::any_of(directories_.begin(), directories_.end(), exists)) {
+      const auto left = std::chrono::duration_cast<milliseconds>(deadline -
+                                                                 std::chrono::steady_clock::now());
+      pollfd ready{inotify_.get(), POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&ready, 1, static_cast<int>(left.count())) <= 0) {
+        return !std::any_of(directories_.begin(), directories_.end(), exists);
+      }
+      char events[4096];
+      while (::read(inotify_.get(), events, sizeof events) > 0) {
+      }
+    }
+    return true;
+  }
+
+private:
+  Words directories_;
+  nslab::UniqueFd inotify_;
+};
+
+class CgroupLimits : public ::testing::Test {
+protected:
+  // Found by trying, once: as root, or in a delegated cgroup, isolate may
+  // make cgroups; otherwise these checks cannot run (see RootlessLimits).
+  void SetUp() override {
+    static const Result probe = run(isolate_command({"--net", "none", "--pids", "64", "true"}));
+    if (probe.code() != 0) {
+      GTEST_SKIP() << "isolate may not make cgroups here (needs root or a delegated cgroup): "
+                   << probe.err;
+    }
+  }
+  void TearDown() override {
+    EXPECT_TRUE(leftover_processes().empty()) << "a process was left behind";
+  }
+};
+
+TEST_F(CgroupLimits, AMemoryHogIsKilledAndVerboseSaysWhy) {
+  // The shell doubles a string until the kernel's OOM killer stops it.
+  const Result result = run(isolate_command(
+      {"-v", "--net", "none", "--memory", "32m", "sh", "-c", "x=a; while :; do x=$x$x; done"}));
+  EXPECT_EQ(result.code(), 128 + SIGKILL) << result.describe();
+  EXPECT_NE(result.out.find("the memory limit was hit"), std::string::npos) << result.describe();
+}
+
+TEST_F(CgroupLimits, AForkBombCannotGrowPastThePidsLimit) {
+  // The inner shell forks sleeps until fork fails, and dies of it; the
+  // outer one (PID 1) then reports, needing no fork for echo or read.
+  Running running = start_isolate(
+      {"--net", "none", "--pids", "32"},
+      "sh -c 'while sleep 30 & do :; done' 2>/dev/null; echo contained; read line || :");
+  ASSERT_TRUE(running.wait_for_output("contained\n")) << running.out_so_far();
+  const std::string box = directory_for(running.pid(), "pids");
+  EXPECT_EQ(read_file(box + "/pids.max"), "32\n");
+  EXPECT_LE(std::stoull(read_file(box + "/pids.peak")), 32U);
+  EXPECT_GT(keyed_value(read_file(box + "/pids.events"), "max"), 0U)
+      << "no fork was refused: the bomb never reached the limit";
+  // The host still starts processes.
+  EXPECT_EQ(run(Command{{"true"}}).code(), 0);
+  // Every process of the bomb, held by pidfd so a recycled pid cannot fool us.
+  std::vector<nslab::UniqueFd> bomb;
+  std::istringstream members(read_file(box + "/cgroup.procs"));
+  for (pid_t pid = 0; members >> pid;) {
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (pidfd >= 0) {
+      bomb.emplace_back(pidfd);
+    }
+  }
+  EXPECT_GT(bomb.size(), 16U);
+  EXPECT_LE(bomb.size(), 32U);
+  running.close_stdin();
+  const Result result = running.finish();
+  EXPECT_EQ(result.code(), 0) << result.describe();
+  for (const nslab::UniqueFd& process : bomb) {
+    pollfd exited{process.get(), POLLIN, 0};
+    EXPECT_EQ(::poll(&exited, 1, 5000), 1) << "a process of the fork bomb outlived the container";
+  }
+  EXPECT_FALSE(exists(box));
+}
+
+TEST_F(CgroupLimits, CpusSetsTheQuota) {
+  Running running =
+      start_isolate({"--net", "none", "--cpus", "0.25"}, "echo ready; read line || :");
+  ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
+  const std::string box = directory_for(running.pid(), "cpu");
+  if (v2()) {
+    EXPECT_EQ(read_file(box + "/cpu.max"), "25000 100000\n");
+  } else {
+    EXPECT_EQ(read_file(box + "/cpu.cfs_quota_us"), "25000\n");
+    EXPECT_EQ(read_file(box + "/cpu.cfs_period_us"), "100000\n");
+  }
+  running.close_stdin();
+  EXPECT_EQ(running.finish().code(), 0);
+}
+
+TEST_F(CgroupLimits, TheContainerSeesItsOwnCgroupAsRoot) {
+  Running running = start_isolate({"--net", "none", "--memory", "64m", "--pids", "16"},
+                                  "cat /proc/self/cgroup; echo ready; read line || :");
+  ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
+  // From the host, the container's processes are in the new cgroup...
+  const std::string box = directory_for(running.pid(), "memory");
+  EXPECT_FALSE(read_file(box + "/cgroup.procs").empty());
+  // ... and inside, every line of /proc/self/cgroup says "/".
+  std::istringstream lines(running.out_so_far());
+  int cgroup_lines = 0;
+  for (std::string line; std::getline(lines, line) && line != "ready"; ++cgroup_lines) {
+    EXPECT_EQ(line.substr(line.rfind(':')), ":/") << line;
+  }
+  EXPECT_GT(cgroup_lines, 0);
+  running.close_stdin();
+  EXPECT_EQ(running.finish().code(), 0);
+}
+
+TEST_F(CgroupLimits, TheCgroupIsGoneAfterTheContainerExits) {
+  Running running = start_isolate({"--net", "none", "--memory", "64m", "--pids", "16", "--cpus", "1"},
+                                  "echo ready; read line || :");
+  ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
+  const Words boxes = container_cgroups(running.pid(), {"memory", "pids", "cpu"});
+  for (const std::string& box : boxes) {
+    EXPECT_TRUE(exists(box)) << box;
+  }
+  running.close_stdin();
+  EXPECT_EQ(running.finish().code(), 0);
+  for (const std::string& box : boxes) {
+    EXPECT_FALSE(exists(box)) << box;
+  }
+}
+
+TEST_F(CgroupLimits, TheJanitorRemovesTheCgroupAfterSigkill) {
+  Running running = start_isolate({"--net", "none", "--memory", "64m", "--pids", "16", "--cpus", "1"},
+                                  "echo ready; read line || :");
+  ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
+  const Words boxes = container_cgroups(running.pid(), {"memory", "pids", "cpu"});
+  for (const std::string& box : boxes) {
+    ASSERT_TRUE(exists(box)) << box;
+  }
+  RemovalWatch watch(boxes);
+  running.send_signal(SIGKILL);
+  EXPECT_EQ(running.finish().code(), 128 + SIGKILL);
+  EXPECT_TRUE(watch.all_gone(5000ms)) << "the janitor left the container's cgroup behind";
+}
+
+TEST(RootlessLimits, ALimitWithoutADelegatedCgroupIsOneLineAnd125) {
+  // As root, become nobody for the run; unprivileged, run as we are.
+  Words argv = {"--net", "none", "--memory", "32m", "true"};
+  Command command = isolate_command(argv);
+  if (!runs_in_user_namespace()) {
+    command.argv.insert(command.argv.begin(),
+                        {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"});
+  }
+  const Result result = run(command);
+  if (result.code() == 0) {
+    GTEST_SKIP() << "this user's own cgroup is delegated, so the limit works here";
+  }
+  EXPECT_EQ(result.code(), 125) << result.describe();
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.describe();
+  EXPECT_NE(result.err.find("delegated cgroup"), std::string::npos) << result.describe();
+  EXPECT_NE(result.err.find("systemd-run --user --scope -p Delegate=yes"), std::string::npos)
+      << result.describe();
+}
+
+TEST(BadLimits, EachIsOneLineNamingTheOptionAnd125) {
+  for (const Words& bad : {Words{"--memory", "0"}, Words{"--memory", "lots"},
+                           Words{"--memory", "1k"}, Words{"--pids", "-1"},
+                           Words{"--cpus", "0"}, Words{"--cpus", "x"}}) {
+    Words argv = bad;
+    argv.emplace_back("true");
+    const Result result = run(isolate_command(argv));
+    EXPECT_EQ(result.code(), 125) << result.describe();
+    EXPECT_EQ(result.err.rfind(fmt::format("isolate: {}: ", bad[0]), 0), 0U) << result.describe();
+  }
+}
+
+} // namespace
