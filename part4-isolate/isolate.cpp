@@ -260,6 +260,8 @@ int run(const Options& options) {
   const Steps step(say, Steps::Side::kParent);
   // Blocked from here on: a signal waits until we can pass it on.
   nslab::SignalFd signals;
+  const IdMaps ids = step("plan the id maps", [&] { return plan_id_maps(options.users); });
+  say.parent("ids: {}", ids.reason);
   HostNetwork host;
   const NetworkPlan network =
       step("plan the network", [&] { return plan_network(options, host, say); });
@@ -280,7 +282,8 @@ int run(const Options& options) {
     });
   });
   // If anything below throws, ~Child kills the waiting child.
-  step("write uid_map, setgroups, gid_map", [&] { write_id_maps(child.pid(), options.id_map); });
+  step(ids.newuidmap.empty() ? "write uid_map, setgroups, gid_map" : "run newuidmap, newgidmap",
+       [&] { apply_id_maps(child.pid(), ids); });
   // [host-end]
   // Declared after the child, so on every way out the pair is deleted first.
   std::optional<nslab::net::HostEnd> host_end;

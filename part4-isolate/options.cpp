@@ -23,9 +23,14 @@ Options:
   -r, --rootfs DIR         the root filesystem (default: $ISOLATE_ROOTFS, else
                            the busybox rootfs the build made)
   -H, --hostname NAME      the container's hostname (default: isolate)
-  -u, --map-user UID[:GID] the host ids root inside maps to (default: your
-                           real uid and gid, also for a missing GID; only
-                           root may map ids other than its own)
+  -u, --map-user UID[:GID] map only root inside, to these host ids (a missing
+                           GID is your own; only root may map ids other than
+                           its own)
+      --userns-remap BASE  as root: container ids 0-65535 are host ids
+                           BASE..BASE+65535, so container root is no real user
+                           (without it, root gets host ids 0-65535 as they are;
+                           rootless gets your ids, then the first ranges that
+                           /etc/subuid and /etc/subgid lend you, if any)
   -e, --env NAME=VALUE     add to the clean environment (repeatable); it starts
                            with PATH, HOME=/root, HOSTNAME and TERM (if set)
       --net MODE           none (lo down), loopback (lo up) or veth (lo up, and
@@ -60,6 +65,7 @@ enum LongOnly : int {
   kMemoryOption,
   kPidsOption,
   kCpusOption,
+  kRemapOption,
 };
 
 constexpr std::array kNetModes = {NetMode::kNone, NetMode::kLoopback, NetMode::kVeth};
@@ -136,20 +142,21 @@ Options parse_options(int argc, char** argv) {
       {"memory", required_argument, nullptr, kMemoryOption},
       {"pids", required_argument, nullptr, kPidsOption},
       {"cpus", required_argument, nullptr, kCpusOption},
+      {"userns-remap", required_argument, nullptr, kRemapOption},
       {"verbose", no_argument, nullptr, 'v'},
       {"help", no_argument, nullptr, 'h'},
       {nullptr, 0, nullptr, 0},
   };
   Options options;
   options.rootfs = default_rootfs();
-  options.id_map = invoker_ids();
   std::vector<std::string> user_env;
   const int first_word = nslab::parse_options(
       argc, argv, "+:r:H:u:e:vh", kLongOptions, [&](int option, const char* value) {
         switch (option) {
         case 'r': options.rootfs = value; break;
         case 'H': nslab::validate_hostname(value, "-H"); options.hostname = value; break;
-        case 'u': options.id_map = parse_id_map(value); break;
+        case 'u': options.users.map_user = parse_id_pair(value); break;
+        case kRemapOption: options.users.userns_remap = parse_remap_base(value); break;
         case 'e': add_user_variable(user_env, value); break;
         case kNetOption: options.net = parse_net_mode(value); break;
         case kIpOption: options.ip = nslab::net::parse_subnet(value); break;
@@ -160,6 +167,9 @@ Options parse_options(int argc, char** argv) {
         case 'v': options.verbose = true; break;
         }
       });
+  if (options.users.map_user && options.users.userns_remap) {
+    throw nslab::UsageError("-u and --userns-remap: choose one");
+  }
   if (options.ip && options.net && *options.net != NetMode::kVeth) {
     throw nslab::UsageError("--ip: only --net veth has an address to set");
   }

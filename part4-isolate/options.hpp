@@ -24,7 +24,7 @@ enum class NetMode {
 struct Options {
   std::string rootfs;                ///< the new root: -r, else $ISOLATE_ROOTFS, else the build's
   std::string hostname = "isolate";  ///< -H
-  IdMap id_map;                      ///< -u, else the invoker's real uid and gid
+  UserRequest users;                 ///< -u or --userns-remap
   std::vector<std::string> env;      ///< the container's whole environment, NAME=VALUE each
   /// --net; unset means veth where isolate may create links, else loopback.
   std::optional<NetMode> net;

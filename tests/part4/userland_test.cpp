@@ -1,0 +1,274 @@
+// part4: isolate's id ranges, checked from the host: the maps the kernel
+// holds for the container's processes, and who owns on the host a file the
+// container chowned.
+#include "isolate_helpers.hpp"
+#include "subordinate_ids.hpp"
+
+#include <cstring>
+#include <filesystem>
+#include <fmt/core.h>
+#include <gtest/gtest.h>
+#include <optional>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+namespace {
+
+using namespace nslab::testing;
+using namespace isolate_test;
+
+/// Ends a container started by start_container(): its init passes the
+/// SIGTERM on to `sleep`.
+void stop(Running& running) {
+  running.send_signal(SIGTERM);
+  const Result r = running.finish();
+  EXPECT_EQ(r.code(), 143) << r.describe();
+}
+
+/// Starts `isolate --init OPTIONS sh -c '...'`, with \p prefix in front,
+/// which makes /tmp/owned, chowns it to 1000:1000 inside, and waits.
+Running start_container(Words prefix, Words options) {
+  options.insert(options.begin(), "--init");
+  options.insert(options.end(), {"sh", "-c",
+                                 "cat /proc/self/uid_map && touch /tmp/owned && "
+                                 "chown 1000:1000 /tmp/owned && echo ready && exec sleep 100"});
+  Running running = start(prefixed(std::move(prefix), std::move(options)));
+  EXPECT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
+  return running;
+}
+
+struct HostOwner {
+  uid_t uid;
+  gid_t gid;
+  bool operator==(const HostOwner&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& out, const HostOwner& owner) {
+  return out << owner.uid << ':' << owner.gid;
+}
+
+/// Who owns, in host ids, the file \p path inside the container of \p pid.
+HostOwner host_owner(pid_t pid, const char* path) {
+  struct stat info {};
+  const std::string seen_from_host = fmt::format("/proc/{}/root{}", pid, path);
+  if (::stat(seen_from_host.c_str(), &info) != 0) {
+    ADD_FAILURE() << "cannot stat " << seen_from_host;
+  }
+  return {info.st_uid, info.st_gid};
+}
+
+Words map_of(pid_t pid, const char* file) {
+  return words(read_file(fmt::format("/proc/{}/{}", pid, file)));
+}
+
+/// Skips a test that needs host root, for \p reason.
+#define SKIP_UNLESS_HOST_ROOT(reason)                                                             \
+  if (runs_in_user_namespace()) {                                                                 \
+    GTEST_SKIP() << "needs host root: " << (reason);                                              \
+  }
+
+constexpr const char* kToMapOtherIds = "only root may map host ids other than its own";
+constexpr const char* kToSwitchUsers = "to run isolate as another user";
+
+// --- as root -----------------------------------------------------------------
+
+TEST(IdRanges, RootMapsContainerIdsOntoTheSameHostIds) {
+  SKIP_UNLESS_HOST_ROOT(kToMapOtherIds);
+  Running running = start_container({}, {});
+  const pid_t container = container_pid(running.pid());
+  ASSERT_GT(container, 0);
+  EXPECT_EQ(map_of(container, "uid_map"), (Words{"0", "0", "65536"}));
+  EXPECT_EQ(map_of(container, "gid_map"), (Words{"0", "0", "65536"}));
+  // apt and su drop their groups: setgroups must stay allowed.
+  EXPECT_EQ(read_file(fmt::format("/proc/{}/setgroups", container)), "allow\n");
+  EXPECT_EQ(host_owner(container, "/tmp/owned"), (HostOwner{1000, 1000}));
+  stop(running);
+}
+
+TEST(IdRanges, UsernsRemapShiftsEveryIdOntoTheGivenBase) {
+  SKIP_UNLESS_HOST_ROOT(kToMapOtherIds);
+  Running running = start_container({}, {"--userns-remap", "500000000"});
+  const pid_t container = container_pid(running.pid());
+  ASSERT_GT(container, 0);
+  EXPECT_EQ(map_of(container, "uid_map"), (Words{"0", "500000000", "65536"}));
+  EXPECT_EQ(map_of(container, "gid_map"), (Words{"0", "500000000", "65536"}));
+  // Container root really is host uid 500000000, and its uid 1000 is 500001000.
+  EXPECT_EQ(host_owner(container, "/proc/1"), (HostOwner{500000000, 500000000}));
+  EXPECT_EQ(host_owner(container, "/tmp/owned"), (HostOwner{500001000, 500001000}));
+  stop(running);
+}
+
+TEST(IdRanges, MapUserStillMapsRootAlone) {
+  SKIP_UNLESS_HOST_ROOT(kToMapOtherIds);
+  const Result r = run(isolate_command({"-u", "4242:4343", "sh", "-c",
+                                        "cat /proc/self/uid_map; chown 1000 /tmp 2>&1; echo $?"}));
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  const Words out = lines(r.out);
+  ASSERT_EQ(out.size(), 3u) << r.describe();
+  EXPECT_EQ(words(out[0]), (Words{"0", "4242", "1"})) << r.describe();
+  EXPECT_NE(out[1].find("Invalid argument"), std::string::npos) << "uid 1000 is not mapped\n"
+                                                                << r.describe();
+  EXPECT_EQ(out[2], "1") << r.describe();
+}
+
+TEST(IdRanges, BadRemapGives125AndOneLine) {
+  for (const Words& bad : {Words{"--userns-remap", "0"}, Words{"--userns-remap", "4294901760"},
+                           Words{"--userns-remap", "x"},
+                           Words{"-u", "1000", "--userns-remap", "100000"}}) {
+    Words arguments = bad;
+    arguments.emplace_back("true");
+    const Result r = run(isolate_command(arguments));
+    EXPECT_EQ(r.code(), 125) << r.describe();
+    const std::string first_line = r.err.substr(0, r.err.find('\n'));
+    EXPECT_EQ(first_line.rfind("isolate: ", 0), 0u) << r.describe();
+    EXPECT_NE(first_line.find(bad[bad.size() - 2]), std::string::npos) << r.describe();
+  }
+}
+
+// --- rootless ------------------------------------------------------------------
+
+/// setpriv words that run what follows as \p uid:gid with no supplementary
+/// groups: an ordinary user, started by the root test.
+Words as_user(uid_t uid, gid_t gid) {
+  return {"setpriv", fmt::format("--reuid={}", uid), fmt::format("--regid={}", gid),
+          "--clear-groups", "--"};
+}
+
+/// Runs \p words as root on the host; "" when it worked, else what it said.
+std::string run_as_root(Words words) {
+  Command command{std::move(words)};
+  command.root_in_user_namespace = false;
+  const Result r = run(command);
+  return r.code() == 0 ? "" : r.describe();
+}
+
+constexpr const char* kUserPrefix = "nslabsub-";
+constexpr unsigned long kSubuidStart = 600'000'000; // 100000 ids: isolate takes 65536
+constexpr unsigned long kSubgidStart = 700'000'000; // 2000 ids: isolate takes them all
+
+/// A user made for one test by useradd, with a subordinate uid range and a
+/// smaller gid range; userdel removes it and its ranges again, also those
+/// left by a test process that was killed before it could.
+class SubordinateUser {
+public:
+  SubordinateUser() {
+    remove_users_of_dead_tests();
+    name_ = fmt::format("{}{}", kUserPrefix, ::getpid());
+    error_ = run_as_root({"useradd", "--system", "--no-create-home", "--shell",
+                          "/usr/sbin/nologin", name_});
+    if (!error_.empty()) {
+      return;
+    }
+    created_ = true;
+    error_ = run_as_root({"usermod", "--add-subuids",
+                          fmt::format("{}-{}", kSubuidStart, kSubuidStart + 99'999),
+                          "--add-subgids",
+                          fmt::format("{}-{}", kSubgidStart, kSubgidStart + 1999), name_});
+    if (const passwd* entry = ::getpwnam(name_.c_str())) {
+      uid_ = entry->pw_uid;
+      gid_ = entry->pw_gid;
+    }
+  }
+  SubordinateUser(const SubordinateUser&) = delete;
+  SubordinateUser& operator=(const SubordinateUser&) = delete;
+  ~SubordinateUser() {
+    if (created_) {
+      EXPECT_EQ(run_as_root({"userdel", name_}), "");
+      EXPECT_EQ(read_file("/etc/subuid").find(name_), std::string::npos);
+    }
+  }
+  /// Why the user could not be made, or "".
+  [[nodiscard]] const std::string& error() const { return error_; }
+  [[nodiscard]] uid_t uid() const { return uid_; }
+  [[nodiscard]] gid_t gid() const { return gid_; }
+
+private:
+  static void remove_users_of_dead_tests() {
+    for (const std::string& line : lines(read_file("/etc/passwd"))) {
+      if (line.rfind(kUserPrefix, 0) != 0) {
+        continue;
+      }
+      const std::string name = line.substr(0, line.find(':'));
+      if (!std::filesystem::exists(fmt::format("/proc/{}", name.substr(std::strlen(kUserPrefix))))) {
+        (void)run_as_root({"userdel", name});
+      }
+    }
+  }
+
+  std::string name_;
+  std::string error_;
+  bool created_ = false;
+  uid_t uid_ = 0;
+  gid_t gid_ = 0;
+};
+
+TEST(IdRanges, RootlessWithSubordinateIdsGetsThemThroughNewuidmap) {
+  SKIP_UNLESS_HOST_ROOT("to make a user with /etc/subuid ranges");
+  if (!isolate::find_on_path("newuidmap")) {
+    GTEST_SKIP() << "newuidmap is not installed (Debian package uidmap)";
+  }
+  const SubordinateUser user;
+  ASSERT_EQ(user.error(), "");
+  Running running = start_container(as_user(user.uid(), user.gid()), {});
+  const pid_t container = container_pid(running.pid());
+  ASSERT_GT(container, 0);
+  // Root inside is the user; 1.. are its ranges, 65536 of the uids at most.
+  EXPECT_EQ(map_of(container, "uid_map"),
+            (Words{"0", std::to_string(user.uid()), "1", "1", std::to_string(kSubuidStart),
+                   "65536"}));
+  EXPECT_EQ(map_of(container, "gid_map"),
+            (Words{"0", std::to_string(user.gid()), "1", "1", std::to_string(kSubgidStart),
+                   "2000"}));
+  EXPECT_EQ(host_owner(container, "/tmp/owned"),
+            (HostOwner{static_cast<uid_t>(kSubuidStart + 999),
+                       static_cast<gid_t>(kSubgidStart + 999)}));
+  // What the container saw: two lines, before "ready".
+  const std::string out = running.out_so_far();
+  EXPECT_TRUE(out.ends_with(fmt::format("{:>10} {:>10} {:>10}\n{:>10} {:>10} {:>10}\nready\n", 0,
+                                        user.uid(), 1, 1, kSubuidStart, 65536)))
+      << out;
+  stop(running);
+}
+
+TEST(IdRanges, RootlessWithoutSubordinateIdsMapsItsOwnAndSaysWhy) {
+  SKIP_UNLESS_HOST_ROOT(kToSwitchUsers); // nobody, who has no /etc/subuid range
+  const Result r = run(prefixed(as_user(65534, 65534),
+                                {"-v", "cat", "/proc/self/uid_map", "/proc/self/setgroups"}));
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_NE(r.out.find("0      65534          1\ndeny\n"), std::string::npos) << r.describe();
+  EXPECT_NE(r.out.find("only your own uid and gid: /etc/subuid lends nobody no range"),
+            std::string::npos)
+      << r.describe();
+}
+
+// --- the pieces --------------------------------------------------------------
+
+TEST(SubordinateRanges, FoundByNameOrNumberAndTheFirstOneWins) {
+  const std::string file = "alice:100000:65536\n"
+                           "1001:165536:1000\n"
+                           "alice:300000:65536\n";
+  using isolate::SubordinateRange;
+  EXPECT_EQ(isolate::find_subordinate_range(file, "alice", 1000),
+            (SubordinateRange{100000, 65536}));
+  EXPECT_EQ(isolate::find_subordinate_range(file, "bob", 1001), (SubordinateRange{165536, 1000}));
+  EXPECT_EQ(isolate::find_subordinate_range(file, "carol", 1002), std::nullopt);
+}
+
+TEST(SubordinateRanges, MalformedLinesAreSkipped) {
+  const std::string file = "# comment\n"
+                           "\n"
+                           "alice:100000\n"
+                           "alice:x:65536\n"
+                           "alice:100000:0\n"
+                           "alice:200000:10\n";
+  EXPECT_EQ(isolate::find_subordinate_range(file, "alice", 1000),
+            (isolate::SubordinateRange{200000, 10}));
+}
+
+TEST(IdMapText, OneLinePerRange) {
+  EXPECT_EQ(isolate::map_text({{0, 1000, 1}, {1, 100000, 65536}}),
+            "0 1000 1\n1 100000 65536\n");
+}
+
+} // namespace
