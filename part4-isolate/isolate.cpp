@@ -214,7 +214,11 @@ int container_main(const Options& options, const NetworkPlan& network, Handshake
   }
   step("become root inside", become_root_inside);
   step("make every mount private", make_mounts_private);
-  step("bind the rootfs onto itself", [&] { bind_onto_itself(options.rootfs); });
+  if (options.read_only) {
+    step("bind the rootfs read-only", [&] { bind_read_only(options.rootfs); });
+  } else {
+    step("mount the writable layer (overlayfs)", [&] { mount_writable_layer(options.rootfs); });
+  }
   step("pivot_root (old root at /tmp)", [&] { pivot_into(options.rootfs); });
   step("mount /proc", mount_proc);
   step("make /dev", make_dev);

@@ -8,8 +8,11 @@
 #include "nslab/unique_fd.hpp"
 
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <fmt/core.h>
+#include <stdexcept>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -72,11 +75,49 @@ void make_mounts_private() {
 }
 // [make-private]
 
-// [pivot-root]
-void bind_onto_itself(const std::string& rootfs) {
+// [read-only-rootfs]
+void bind_read_only(const std::string& rootfs) {
   // pivot_root(2) needs new_root to be a mount point; this makes it one.
   mount_checked(rootfs.c_str(), rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr, rootfs);
+  // mount_setattr(2) only adds these flags, to the whole tree at once; a
+  // remount would have to repeat every flag the host locked on the mount
+  // (noexec, say), or fail with EPERM in a user namespace.
+  mount_attr read_only{};
+  read_only.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+  nslab::check(::mount_setattr(AT_FDCWD, rootfs.c_str(), AT_RECURSIVE, &read_only,
+                               sizeof read_only),
+               "mount_setattr", fmt::format("{}, read-only, nosuid, nodev", rootfs));
 }
+// [read-only-rootfs]
+
+// [writable-layer]
+void mount_writable_layer(const std::string& rootfs) {
+  // The layer's files live on a tmpfs in our mount namespace, so they
+  // vanish with it. It goes on the rootfs's own /tmp: a directory that is
+  // always there, which the overlay then covers, and which pivot_into()
+  // reuses. Relative paths keep the rootfs path (it may hold ',' or ':')
+  // out of overlayfs's option string.
+  nslab::check(::chdir(rootfs.c_str()), "chdir", rootfs);
+  mount_checked("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", rootfs + "/tmp");
+  make_directory("tmp/upper", 0755);
+  make_directory("tmp/work", 0755);
+  // The overlay, mounted on the rootfs itself, is the mount point that
+  // pivot_root(2) needs. It reads the rootfs (the lower layer) and writes
+  // only into upper: the host's directory never changes. nosuid and nodev:
+  // no set-user-ID file or device node in the layer or the rootfs counts.
+  if (::mount("overlay", ".", "overlay", MS_NOSUID | MS_NODEV,
+              "lowerdir=.,upperdir=tmp/upper,workdir=tmp/work") != 0) {
+    const int error = errno;
+    throw std::runtime_error(fmt::format(
+        "mount overlay on {}: {}; this kernel refuses overlayfs in a user namespace "
+        "(it needs Linux 5.11): try --read-only",
+        rootfs, std::strerror(error)));
+  }
+  nslab::check(::chdir("/"), "chdir", "/");
+}
+// [writable-layer]
+
+// [pivot-root]
 
 void pivot_into(const std::string& rootfs) {
   // BEGIN EXERCISE part4.pivot-root

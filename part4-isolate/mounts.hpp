@@ -12,8 +12,13 @@ namespace isolate {
 
 /// Stops every mount and unmount in here from propagating to the host.
 void make_mounts_private();
-/// Makes \p rootfs a mount point, which pivot_root(2) requires.
-void bind_onto_itself(const std::string& rootfs);
+/// Covers \p rootfs with a private writable layer (overlayfs, nosuid,
+/// nodev, its changes on a tmpfs that vanishes with the mount namespace);
+/// the overlay is the mount point that pivot_root(2) requires.
+void mount_writable_layer(const std::string& rootfs);
+/// For --read-only: binds \p rootfs onto itself (the mount point that
+/// pivot_root(2) requires), read-only, nosuid and nodev.
+void bind_read_only(const std::string& rootfs);
 /// Makes \p rootfs the root; the old root moves onto the rootfs's /tmp.
 void pivot_into(const std::string& rootfs);
 /// A fresh /proc for the new PID namespace.

@@ -45,6 +45,10 @@ Options:
       --pids N             at most N processes (and threads) at once
       --cpus FRACTION      at most FRACTION CPUs of time, e.g. 0.5
                            (the limits need root, or a delegated cgroup)
+      --read-only          no writable layer: writes to the rootfs fail
+                           (EROFS). By default an overlay on a tmpfs takes
+                           them, and they vanish when the container exits;
+                           the rootfs directory itself never changes.
   -v, --verbose            show each setup step with its time in
                            microseconds, and the namespace table
   -h, --help               show this help and exit
@@ -66,6 +70,7 @@ enum LongOnly : int {
   kPidsOption,
   kCpusOption,
   kRemapOption,
+  kReadOnlyOption,
 };
 
 constexpr std::array kNetModes = {NetMode::kNone, NetMode::kLoopback, NetMode::kVeth};
@@ -143,6 +148,7 @@ Options parse_options(int argc, char** argv) {
       {"pids", required_argument, nullptr, kPidsOption},
       {"cpus", required_argument, nullptr, kCpusOption},
       {"userns-remap", required_argument, nullptr, kRemapOption},
+      {"read-only", no_argument, nullptr, kReadOnlyOption},
       {"verbose", no_argument, nullptr, 'v'},
       {"help", no_argument, nullptr, 'h'},
       {nullptr, 0, nullptr, 0},
@@ -164,6 +170,7 @@ Options parse_options(int argc, char** argv) {
         case kMemoryOption: options.limits.memory_bytes = cgroup::parse_memory(value, "--memory"); break;
         case kPidsOption: options.limits.pids = cgroup::parse_pids(value, "--pids"); break;
         case kCpusOption: options.limits.cpus = cgroup::parse_cpus(value, "--cpus"); break;
+        case kReadOnlyOption: options.read_only = true; break;
         case 'v': options.verbose = true; break;
         }
       });

@@ -31,6 +31,8 @@ struct Options {
   std::optional<nslab::net::Subnet> ip; ///< --ip, for --net veth
   bool init = false;                 ///< --init: our own PID 1 runs COMMAND
   cgroup::Limits limits;             ///< --memory, --pids, --cpus
+  /// --read-only: the rootfs without the private writable layer over it.
+  bool read_only = false;
   bool verbose = false;              ///< -v
   std::vector<std::string> command;  ///< COMMAND [ARG...]
 };

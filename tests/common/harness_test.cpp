@@ -3,6 +3,8 @@
 
 #include <csignal>
 #include <gtest/gtest.h>
+#include <string>
+#include <unistd.h>
 
 namespace {
 
@@ -52,3 +54,16 @@ TEST(Harness, WaitsForOutputWithoutSleeping) {
 TEST(Harness, UniqueNamesDiffer) { EXPECT_NE(unique_name("/q"), unique_name("/q")); }
 
 } // namespace
+
+TEST(Harness, RootlessRunsAsNobodyWithoutGroupsWhenTheTestIsRoot) {
+  Command command({"sh", "-c", "id -u; id -g; id -G"});
+  command.root_in_user_namespace = false;
+  command.rootless = true;
+  const Result r = run(command);
+  ASSERT_EQ(r.code(), 0) << r.describe();
+  if (::geteuid() == 0) { // the ids below are what the option promises, not a probe
+    EXPECT_EQ(r.out, "65534\n65534\n65534\n") << r.describe();
+  } else {
+    EXPECT_EQ(r.out.substr(0, r.out.find('\n')), std::to_string(::geteuid())) << r.describe();
+  }
+}

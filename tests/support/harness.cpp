@@ -12,6 +12,7 @@
 #include <fmt/core.h>
 #include <fmt/format.h>
 #include <fstream>
+#include <grp.h>
 #include <poll.h>
 #include <sched.h>
 #include <sstream>
@@ -55,6 +56,33 @@ bool enter_user_namespace(const UserNamespaceMaps& maps) {
          write_file_raw("/proc/self/uid_map", maps.uid_map.c_str()) &&
          write_file_raw("/proc/self/setgroups", "deny") &&
          write_file_raw("/proc/self/gid_map", maps.gid_map.c_str());
+}
+
+/// The ids Command::rootless runs a program as: nobody and nogroup.
+constexpr uid_t kNobody = 65534;
+constexpr gid_t kNogroup = 65534;
+
+/// Becomes nobody:nogroup in a forked child (async-signal-safe calls only).
+/// Groups first, while we may still change them, the uid last. False if
+/// the caller may not switch ids, which means it is unprivileged already.
+bool become_nobody() {
+  return ::setgroups(0, nullptr) == 0 && ::setresgid(kNogroup, kNogroup, kNogroup) == 0 &&
+         ::setresuid(kNobody, kNobody, kNobody) == 0;
+}
+
+/// True when the test process may switch to nobody, found by trying in a
+/// forked child, once.
+bool can_become_nobody() {
+  static const bool can = [] {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      ::_exit(become_nobody() ? 0 : 1);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }();
+  return can;
 }
 
 bool can_create_namespaces() {
@@ -122,6 +150,7 @@ bool runs_in_user_namespace() {
 Running start(const Command& command) {
   adopt_orphans();
   const bool wrap = command.root_in_user_namespace && runs_in_user_namespace();
+  const bool as_nobody = command.rootless && can_become_nobody();
   const UserNamespaceMaps maps;
   Pipe input = make_pipe();
   Pipe output = make_pipe();
@@ -137,6 +166,9 @@ Running start(const Command& command) {
     ::dup2(input.read_end.get(), STDIN_FILENO);
     ::dup2(output.write_end.get(), STDOUT_FILENO);
     ::dup2(errors.write_end.get(), STDERR_FILENO);
+    if (as_nobody && !become_nobody()) {
+      ::_exit(kExitSetupFailed);
+    }
     if (wrap && !enter_user_namespace(maps)) {
       ::_exit(kExitSetupFailed);
     }
@@ -149,7 +181,8 @@ Running start(const Command& command) {
   running.pidfd_.reset(check(open_pidfd(pid), "pidfd_open"));
   running.started_ = Clock::now();
   running.timeout_ = command.timeout;
-  running.command_ = fmt::format("{}{}", wrap ? "(in a new user namespace) " : "",
+  running.command_ = fmt::format("{}{}{}", as_nobody ? "(as nobody) " : "",
+                                 wrap ? "(in a new user namespace) " : "",
                                  fmt::join(command.argv, " "));
   running.stdout_ = std::move(output.read_end);
   running.stderr_ = std::move(errors.read_end);

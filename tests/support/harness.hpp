@@ -37,6 +37,10 @@ struct Command {
   /// namespace made by the harness. False runs it as the caller anyway, for
   /// a program that makes its own user namespace (isolate).
   bool root_in_user_namespace = true;
+  bool rootless = false; ///< run the program as nobody (65534:65534) with no
+                         ///< supplementary groups when the test may switch ids
+                         ///< (it runs as root); else as the caller, who is
+                         ///< unprivileged already
 };
 
 /// What a finished program did.
