@@ -375,6 +375,9 @@ Cgroup::Cgroup(const Layout& layout, const std::string& name, Trace trace)
     controllers_.push_back(hierarchy.controllers);
   }
   if (version_ == Version::kV2) {
+    if (parents.front() != layout.hierarchies.front().mount) {
+      vacate(parents.front());
+    }
     enable_controllers(parents.front(), controllers_.front());
   }
   // The janitor makes the directories itself, so none of them ever exists
@@ -396,6 +399,35 @@ Cgroup::~Cgroup() {
     fmt::print(stderr, "isolate: removing the container's cgroup: {}\n", error.what());
   }
 }
+
+// [vacate]
+/// cgroup v2's "no internal processes" rule: a cgroup other than the root
+/// may hand controllers to its children only while no process sits in it.
+/// In a delegated cgroup, the processes already there (isolate, the shell
+/// that started it) move into a leaf, "supervisor", first, as systemd's
+/// delegation guide advises. It stays when isolate ends, with the processes
+/// still in it; systemd removes it with the delegated scope.
+void Cgroup::vacate(const std::string& parent) const {
+  const std::vector<std::string> processes = words_of(read_text(parent + "/cgroup.procs"));
+  if (processes.empty()) {
+    return;
+  }
+  const std::string leaf = parent + "/supervisor";
+  if (!exists(leaf)) {
+    trace_(fmt::format("mkdir {}", leaf));
+    nslab::check(::mkdir(leaf.c_str(), 0755), "mkdir", leaf);
+  }
+  for (const std::string& pid : processes) {
+    try {
+      write(leaf + "/cgroup.procs", pid);
+    } catch (const nslab::Error& error) {
+      if (error.code().value() != ESRCH) { // it exited meanwhile: nothing to move
+        throw;
+      }
+    }
+  }
+}
+// [vacate]
 
 // [enable-controllers]
 void Cgroup::enable_controllers(const std::string& parent,
@@ -427,10 +459,10 @@ void Cgroup::limit(const Limits& limits) {
     const std::string directory = directory_with("memory");
     const std::string bytes = std::to_string(*limits.memory_bytes);
     write(directory + (v2 ? "/memory.max" : "/memory.limit_in_bytes"), bytes);
-    // Without this, pages pushed out to swap would not count: the limit
-    // covers memory and swap together, as --memory-swap unset does in Docker
-    // when there is no swap. v1's memsw limit may not be below the memory
-    // one, hence after it.
+    // Without this, pages pushed out to swap would not count, and a hog
+    // would dodge the limit by swapping. Docker's --memory alone allows as
+    // much swap again; isolate allows none. v1's memory+swap limit may never
+    // be below the memory one, hence after it.
     const std::string swap = directory + (v2 ? "/memory.swap.max" : "/memory.memsw.limit_in_bytes");
     if (exists(swap)) {
       write(swap, v2 ? "0" : bytes);

@@ -116,6 +116,7 @@ public:
   void remove();
 
 private:
+  void vacate(const std::string& parent) const;
   void enable_controllers(const std::string& parent,
                           const std::vector<std::string>& controllers) const;
   [[nodiscard]] std::string directory_with(std::string_view controller) const;

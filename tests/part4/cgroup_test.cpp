@@ -200,6 +200,27 @@ TEST(CgroupFakeTree, V2EnablesControllersThenMakesLimitsJoinsAndRemoves) {
   EXPECT_FALSE(exists(box)) << "the destructor must remove the cgroup";
 }
 
+TEST(CgroupFakeTree, V2DelegatedMovesItsProcessesIntoALeafFirst) {
+  // An ordinary user's delegated cgroup: the top of the tree may not be
+  // written (here it does not exist), the user's own cgroup may, and holds
+  // processes, which v2 forbids in a cgroup that hands controllers down.
+  const TempDir root;
+  const std::string own = root.path() + "/run-1.scope";
+  std::filesystem::create_directories(own + "/supervisor");
+  write_file(own + "/cgroup.controllers", "memory pids\n");
+  write_file(own + "/cgroup.subtree_control", "");
+  write_file(own + "/cgroup.procs", "4242\n4343\n");
+  add_files(own + "/supervisor", {"cgroup.procs"});
+  Recorder recorder;
+  cgroup::Cgroup made({cgroup::Version::kV2, {{root.path() + "/absent", own, {"pids"}}}},
+                      "isolate-test", recorder.trace());
+  EXPECT_EQ(recorder.commands,
+            (Words{fmt::format("echo 4242 > {}/supervisor/cgroup.procs", own),
+                   fmt::format("echo 4343 > {}/supervisor/cgroup.procs", own),
+                   fmt::format("echo +pids > {}/cgroup.subtree_control", own),
+                   fmt::format("mkdir {}/isolate-test", own)}));
+}
+
 TEST(CgroupFakeTree, V1WritesEachControllerInItsOwnTree) {
   const TempDir root;
   const std::string memory = root.path() + "/memory";
