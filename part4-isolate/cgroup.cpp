@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <fcntl.h>
+#include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
 #include <sstream>
@@ -31,6 +32,14 @@ constexpr std::uint64_t kCpuPeriodMicroseconds = 100'000;
 constexpr double kMinimumCpus = 0.01;
 /// How long removal waits for dying processes to leave the cgroup.
 constexpr auto kRemovalBound = 5s;
+// [two-levels]
+/// The leaf inside the container's cgroup that its processes live in. The
+/// limits are written one level up, out of the container's reach: its
+/// cgroup namespace is rooted at the leaf, so even a container that could
+/// mount a cgroup file system would find only the leaf's files. Limits
+/// apply to a cgroup's whole subtree, so the leaf is limited all the same.
+constexpr std::string_view kLeaf = "container";
+// [two-levels]
 
 [[noreturn]] void bad_value(std::string_view option, std::string_view text,
                             std::string_view expected) {
@@ -190,12 +199,20 @@ std::string parent_directory(Version version, const Hierarchy& hierarchy) {
       hierarchy.own));
 }
 
-/// rmdir that waits for the last processes to leave: a killed process
-/// leaves its cgroup only once it has finished exiting. cgroup v1 has no
-/// event for "empty", so both versions retry with a growing pause.
-void remove_directory(const std::string& directory, const Trace& trace) {
+/// rmdir of \p directory and every cgroup below it, deepest first: the
+/// container may have made cgroups of its own in its leaf. It waits for the
+/// last processes to leave: a killed process leaves its cgroup only once it
+/// has finished exiting. cgroup v1 has no event for "empty", so both
+/// versions retry with a growing pause.
+void remove_tree(const std::string& directory, const Trace& trace) {
   if (!exists(directory)) {
     return;
+  }
+  std::error_code gone;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, gone)) {
+    if (entry.symlink_status().type() == std::filesystem::file_type::directory) {
+      remove_tree(entry.path().string(), trace);
+    }
   }
   trace(fmt::format("rmdir {}", directory));
   const auto deadline = std::chrono::steady_clock::now() + kRemovalBound;
@@ -234,25 +251,30 @@ void remove_all(const std::vector<std::string>& directories, const Trace& trace)
     if (exists(kill_file)) {
       write_file(kill_file, "1", trace);
     }
-    remove_directory(*directory, trace);
+    remove_tree(*directory, trace);
   }
 }
 
 void silent(const std::string& /*command*/) {}
 
-/// In the janitor: makes every directory, or none. The count it returns is
-/// the janitor's handle.
+std::string leaf_of(const std::string& directory) { return fmt::format("{}/{}", directory, kLeaf); }
+
+/// In the janitor: makes every directory and its leaf, or none. The count
+/// it returns is the janitor's handle.
 std::size_t make_all(const std::vector<std::string>& directories) {
-  for (std::size_t made = 0; made < directories.size(); ++made) {
-    if (::mkdir(directories[made].c_str(), 0755) != 0) {
-      const int error = errno;
-      // Only ours: an EEXIST directory belongs to someone else.
-      remove_all({directories.begin(), directories.begin() + static_cast<std::ptrdiff_t>(made)},
-                 silent);
-      throw nslab::Error(error, "mkdir", directories[made]);
+  std::vector<std::string> made;
+  for (const std::string& directory : directories) {
+    for (const std::string& path : {directory, leaf_of(directory)}) {
+      if (::mkdir(path.c_str(), 0755) != 0) {
+        const int error = errno;
+        // Only ours: an EEXIST directory belongs to someone else.
+        remove_all(made, silent);
+        throw nslab::Error(error, "mkdir", path);
+      }
     }
+    made.push_back(directory);
   }
-  return directories.size();
+  return made.size();
 }
 
 } // namespace
@@ -388,6 +410,7 @@ Cgroup::Cgroup(const Layout& layout, const std::string& name, Trace trace)
                    });
   for (const std::string& directory : directories_) {
     trace_(fmt::format("mkdir {}", directory));
+    trace_(fmt::format("mkdir {}", leaf_of(directory)));
   }
 }
 // [make-cgroup]
@@ -487,7 +510,7 @@ void Cgroup::limit(const Limits& limits) {
 
 void Cgroup::join(pid_t pid) {
   for (const std::string& directory : directories_) {
-    write(directory + "/cgroup.procs", std::to_string(pid));
+    write(leaf_of(directory) + "/cgroup.procs", std::to_string(pid));
   }
 }
 
@@ -498,9 +521,11 @@ std::uint64_t Cgroup::memory_kills() const {
     return 0;
   }
   const std::string& directory = directories_[static_cast<std::size_t>(memory - controllers_.begin())];
-  // Both versions count the OOM killer's victims in a line "oom_kill N".
-  std::istringstream lines(read_text(
-      directory + (version_ == Version::kV2 ? "/memory.events" : "/memory.oom_control")));
+  // Both versions count the OOM killer's victims in a line "oom_kill N":
+  // v2 for the whole subtree, v1 only where the victim was, in the leaf.
+  std::istringstream lines(read_text(version_ == Version::kV2
+                                         ? directory + "/memory.events"
+                                         : leaf_of(directory) + "/memory.oom_control"));
   for (std::string key, value; lines >> key >> value;) {
     if (key == "oom_kill") {
       return std::stoull(value);

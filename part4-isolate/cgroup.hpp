@@ -103,12 +103,14 @@ public:
 
   /// Writes the limit files; the kernel checks each value.
   void limit(const Limits& limits);
-  /// Moves the process \p pid into the cgroup; its children follow.
+  /// Moves the process \p pid into the cgroup's leaf, `container`; its
+  /// children follow.
   void join(pid_t pid);
   /// How many processes the kernel's OOM killer killed in here because of
   /// the memory limit (0 without --memory).
   [[nodiscard]] std::uint64_t memory_kills() const;
-  /// The cgroup's directories, one per hierarchy.
+  /// The cgroup's directories, one per hierarchy; the limits are there,
+  /// the processes in their leaf.
   [[nodiscard]] const std::vector<std::string>& directories() const noexcept { return directories_; }
 
   /// Kills what is left in the cgroup (v2's cgroup.kill) and removes its

@@ -147,7 +147,9 @@ void add_files(const std::string& directory, const Words& names) {
 /// ... and after the last process left, rmdir removes it with its files.
 void remove_files(const std::string& directory) {
   for (const auto& entry : std::filesystem::directory_iterator(directory)) {
-    std::filesystem::remove(entry.path());
+    if (!entry.is_directory()) {
+      std::filesystem::remove(entry.path());
+    }
   }
 }
 
@@ -159,17 +161,19 @@ TEST(CgroupFakeTree, V2EnablesControllersThenMakesLimitsJoinsAndRemoves) {
   add_files(top, {"cgroup.procs"});
   Recorder recorder;
   const std::string box = top + "/isolate-test";
+  const std::string leaf = box + "/container";
   {
     cgroup::Cgroup made({cgroup::Version::kV2, {{top, top + "/user.slice", {"memory", "pids", "cpu"}}}},
                         "isolate-test", recorder.trace());
     EXPECT_EQ(recorder.commands,
               (Words{fmt::format("echo +memory +pids > {}/cgroup.subtree_control", top),
-                     fmt::format("mkdir {}", box)}));
+                     fmt::format("mkdir {}", box), fmt::format("mkdir {}", leaf)}));
     EXPECT_EQ(read_file(top + "/cgroup.subtree_control"), "+memory +pids");
     EXPECT_EQ(made.directories(), Words{box});
 
     add_files(box, {"cgroup.procs", "cgroup.kill", "memory.max", "memory.swap.max", "pids.max",
                     "cpu.max", "memory.events"});
+    add_files(leaf, {"cgroup.procs"});
     recorder.commands.clear();
     made.limit({32U << 20, 32U, 0.5});
     made.join(4242);
@@ -178,23 +182,28 @@ TEST(CgroupFakeTree, V2EnablesControllersThenMakesLimitsJoinsAndRemoves) {
                      fmt::format("echo 0 > {}/memory.swap.max", box),
                      fmt::format("echo 32 > {}/pids.max", box),
                      fmt::format("echo 50000 100000 > {}/cpu.max", box),
-                     fmt::format("echo 4242 > {}/cgroup.procs", box)}));
+                     fmt::format("echo 4242 > {}/cgroup.procs", leaf)}));
     EXPECT_EQ(read_file(box + "/memory.max"), "33554432");
     EXPECT_EQ(read_file(box + "/memory.swap.max"), "0");
     EXPECT_EQ(read_file(box + "/pids.max"), "32");
     EXPECT_EQ(read_file(box + "/cpu.max"), "50000 100000");
-    EXPECT_EQ(read_file(box + "/cgroup.procs"), "4242");
+    EXPECT_EQ(read_file(leaf + "/cgroup.procs"), "4242");
+    EXPECT_EQ(read_file(box + "/cgroup.procs"), "") << "the limits' level holds no process";
 
     write_file(box + "/memory.events", "low 0\nhigh 0\nmax 7\noom 1\noom_kill 1\noom_group_kill 0\n");
     EXPECT_EQ(made.memory_kills(), 1U);
 
-    // Removal kills what is left first; the fake directory still holds its
-    // files, so the rmdir fails as it would with a process inside.
+    // Removal kills what is left first, then removes the tree deepest first,
+    // including a cgroup the container made. The fake directories still hold
+    // their files, so the first rmdir fails as it would with a process inside.
+    std::filesystem::create_directory(leaf + "/made-inside");
     recorder.commands.clear();
     EXPECT_THROW(made.remove(), nslab::Error);
     EXPECT_EQ(recorder.commands, (Words{fmt::format("echo 1 > {}/cgroup.kill", box),
-                                        fmt::format("rmdir {}", box)}));
+                                        fmt::format("rmdir {}/made-inside", leaf),
+                                        fmt::format("rmdir {}", leaf)}));
     EXPECT_EQ(read_file(box + "/cgroup.kill"), "1");
+    remove_files(leaf);
     remove_files(box);
   }
   EXPECT_FALSE(exists(box)) << "the destructor must remove the cgroup";
@@ -218,7 +227,8 @@ TEST(CgroupFakeTree, V2DelegatedMovesItsProcessesIntoALeafFirst) {
             (Words{fmt::format("echo 4242 > {}/supervisor/cgroup.procs", own),
                    fmt::format("echo 4343 > {}/supervisor/cgroup.procs", own),
                    fmt::format("echo +pids > {}/cgroup.subtree_control", own),
-                   fmt::format("mkdir {}/isolate-test", own)}));
+                   fmt::format("mkdir {}/isolate-test", own),
+                   fmt::format("mkdir {}/isolate-test/container", own)}));
 }
 
 TEST(CgroupFakeTree, V1WritesEachControllerInItsOwnTree) {
@@ -233,30 +243,38 @@ TEST(CgroupFakeTree, V1WritesEachControllerInItsOwnTree) {
   cgroup::Cgroup made({cgroup::Version::kV1,
                        {{memory, memory, {"memory"}}, {pids, pids, {"pids"}}}},
                       "isolate-test", recorder.trace());
-  add_files(memory + "/isolate-test", {"cgroup.procs", "memory.limit_in_bytes",
-                                       "memory.memsw.limit_in_bytes", "memory.oom_control"});
-  add_files(pids + "/isolate-test", {"cgroup.procs", "pids.max"});
-  made.limit({16U << 20, 8U, std::nullopt});
-  made.join(77);
   const std::string box_memory = memory + "/isolate-test";
   const std::string box_pids = pids + "/isolate-test";
+  add_files(box_memory, {"cgroup.procs", "memory.limit_in_bytes", "memory.memsw.limit_in_bytes"});
+  add_files(box_memory + "/container", {"cgroup.procs", "memory.oom_control"});
+  add_files(box_pids, {"cgroup.procs", "pids.max"});
+  add_files(box_pids + "/container", {"cgroup.procs"});
+  made.limit({16U << 20, 8U, std::nullopt});
+  made.join(77);
   // No subtree_control in v1; the swap limit after the memory one, which it
   // may never be below.
   EXPECT_EQ(recorder.commands,
-            (Words{fmt::format("mkdir {}", box_memory), fmt::format("mkdir {}", box_pids),
+            (Words{fmt::format("mkdir {}", box_memory), fmt::format("mkdir {}/container", box_memory),
+                   fmt::format("mkdir {}", box_pids), fmt::format("mkdir {}/container", box_pids),
                    fmt::format("echo 16777216 > {}/memory.limit_in_bytes", box_memory),
                    fmt::format("echo 16777216 > {}/memory.memsw.limit_in_bytes", box_memory),
                    fmt::format("echo 8 > {}/pids.max", box_pids),
-                   fmt::format("echo 77 > {}/cgroup.procs", box_memory),
-                   fmt::format("echo 77 > {}/cgroup.procs", box_pids)}));
-  write_file(box_memory + "/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
+                   fmt::format("echo 77 > {}/container/cgroup.procs", box_memory),
+                   fmt::format("echo 77 > {}/container/cgroup.procs", box_pids)}));
+  // v1 counts an OOM kill only in the cgroup of its victim: the leaf.
+  write_file(box_memory + "/container/memory.oom_control",
+             "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
   EXPECT_EQ(made.memory_kills(), 3U);
-  remove_files(box_memory);
-  remove_files(box_pids);
+  for (const std::string& box : {box_memory, box_pids}) {
+    remove_files(box + "/container");
+    remove_files(box);
+  }
   recorder.commands.clear();
   made.remove();
   EXPECT_EQ(recorder.commands,
-            (Words{fmt::format("rmdir {}", box_pids), fmt::format("rmdir {}", box_memory)}));
+            (Words{fmt::format("rmdir {}/container", box_pids), fmt::format("rmdir {}", box_pids),
+                   fmt::format("rmdir {}/container", box_memory),
+                   fmt::format("rmdir {}", box_memory)}));
   EXPECT_FALSE(exists(box_memory));
   EXPECT_FALSE(exists(box_pids));
 }
@@ -385,13 +403,18 @@ TEST_F(CgroupLimits, AForkBombCannotGrowPastThePidsLimit) {
   const std::string box = directory_for(running.pid(), "pids");
   EXPECT_EQ(read_file(box + "/pids.max"), "32\n");
   EXPECT_LE(std::stoull(read_file(box + "/pids.peak")), 32U);
-  EXPECT_GT(keyed_value(read_file(box + "/pids.events"), "max"), 0U)
-      << "no fork was refused: the bomb never reached the limit";
+  // Refused forks are counted where the fork was tried (v1: the leaf) or
+  // for the whole subtree (v2: the leaf has no pids files of its own).
+  std::uint64_t refused = 0;
+  for (const std::string& events : {box + "/pids.events", box + "/container/pids.events"}) {
+    refused += exists(events) ? keyed_value(read_file(events), "max") : 0;
+  }
+  EXPECT_GT(refused, 0U) << "no fork was refused: the bomb never reached the limit";
   // The host still starts processes.
   EXPECT_EQ(run(Command{{"true"}}).code(), 0);
   // Every process of the bomb, held by pidfd so a recycled pid cannot fool us.
   std::vector<nslab::UniqueFd> bomb;
-  std::istringstream members(read_file(box + "/cgroup.procs"));
+  std::istringstream members(read_file(box + "/container/cgroup.procs"));
   for (pid_t pid = 0; members >> pid;) {
     const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
     if (pidfd >= 0) {
@@ -431,7 +454,7 @@ TEST_F(CgroupLimits, TheContainerSeesItsOwnCgroupAsRoot) {
   ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
   // From the host, the container's processes are in the new cgroup...
   const std::string box = directory_for(running.pid(), "memory");
-  EXPECT_FALSE(read_file(box + "/cgroup.procs").empty());
+  EXPECT_FALSE(read_file(box + "/container/cgroup.procs").empty());
   // ... and inside, every line of /proc/self/cgroup says "/".
   std::istringstream lines(running.out_so_far());
   int cgroup_lines = 0;
@@ -441,6 +464,31 @@ TEST_F(CgroupLimits, TheContainerSeesItsOwnCgroupAsRoot) {
   EXPECT_GT(cgroup_lines, 0);
   running.close_stdin();
   EXPECT_EQ(running.finish().code(), 0);
+}
+
+TEST_F(CgroupLimits, TheContainerCannotRaiseItsLimitsNorLeaveACgroupBehind) {
+  // The attack: mount the cgroup file system inside (v1 or v2), raise every
+  // limit it finds, and make a cgroup of its own that would block the rmdir.
+  const std::string attack =
+      "for c in memory pids; do"
+      "  mount -t cgroup -o $c none /tmp 2>/dev/null || mount -t cgroup2 none /tmp 2>/dev/null;"
+      "  echo 1000000000 > /tmp/memory.memsw.limit_in_bytes;"
+      "  echo 1000000000 > /tmp/memory.limit_in_bytes; echo max > /tmp/memory.max;"
+      "  echo max > /tmp/pids.max; mkdir /tmp/made-inside; umount /tmp;"
+      "done 2>/dev/null; echo ready; read line || :";
+  Running running =
+      start_isolate({"--net", "none", "--memory", "32m", "--pids", "16"}, attack);
+  ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
+  const Words boxes = container_cgroups(running.pid(), {"memory", "pids"});
+  const bool on_v2 = v2();
+  const std::string memory_limit = boxes[0] + (on_v2 ? "/memory.max" : "/memory.limit_in_bytes");
+  EXPECT_EQ(read_file(memory_limit), "33554432\n");
+  EXPECT_EQ(read_file(directory_for(running.pid(), "pids") + "/pids.max"), "16\n");
+  running.close_stdin();
+  EXPECT_EQ(running.finish().code(), 0);
+  for (const std::string& box : boxes) {
+    EXPECT_FALSE(exists(box)) << box;
+  }
 }
 
 TEST_F(CgroupLimits, TheCgroupIsGoneAfterTheContainerExits) {
