@@ -266,14 +266,16 @@ int run(const Options& options) {
   nslab::SignalFd signals;
   const IdMaps ids = step("plan the id maps", [&] { return plan_id_maps(options.users); });
   say.parent("ids: {}", ids.reason);
-  HostNetwork host;
-  const NetworkPlan network =
-      step("plan the network", [&] { return plan_network(options, host, say); });
-  // Declared before the child, so it is removed after the child is reaped.
+  // Declared before the child, so it is removed after the child is reaped;
+  // made before the network plan, which holds the subnet lock until the veth
+  // pair exists.
   std::optional<cgroup::Cgroup> limits;
   if (options.limits.any()) {
     step("make the cgroup, set the limits", [&] { make_cgroup(options, say, limits); });
   }
+  HostNetwork host;
+  const NetworkPlan network =
+      step("plan the network", [&] { return plan_network(options, host, say); });
   Handshake handshake;
   nslab::ErrorChannel errors;
   nslab::Child child = step("clone into new namespaces", [&] {
