@@ -21,6 +21,13 @@ if [[ $(id -u) -eq 0 ]]; then
     ping -c1 -W1 "${a%.*}.$(( ${a##*.} - 1 ))"'
   note "The pair is gone with the container:"
   show ip -o link
+  note "As root, --memory and --pids limit the container through a cgroup of its own."
+  note "A shell that doubles a string is killed at 32 MiB (137 = 128 + SIGKILL):"
+  status=0
+  show "$BIN/isolate" --net none --memory 32m sh -c 'x=a; while :; do x=$x$x; done' || status=$?
+  note "(exit status $status)"
+  note "A fork bomb stops at 32 processes, and PID 1 carries on:"
+  show "$BIN/isolate" --net none --pids 32 sh -c 'sh -c "while sleep 30 & do :; done"; echo "PID 1 is still here"'
 fi
 note "The host's hostname never changed:"
 show hostname
