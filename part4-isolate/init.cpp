@@ -10,7 +10,16 @@
 #include "nslab/signals.hpp"
 #include "nslab/unique_fd.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <sys/prctl.h>
+#include <utility>
 #include <optional>
 #include <poll.h>
 #include <sys/wait.h>
@@ -41,7 +50,64 @@ void wait_for_signal(const nslab::SignalFd& signals) {
   }
 }
 
+/// The area of our memory that /proc/self/cmdline or environ shows.
+struct Area {
+  char* begin;
+  char* end;
+};
+
+/// The argument and environment areas, from /proc/self/stat (fields 48 to
+/// 51, counted from 1; the name in field 2 may hold spaces, so count after
+/// its closing parenthesis).
+std::pair<Area, Area> argument_and_environment_areas() {
+  std::ifstream stat("/proc/self/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::vector<std::string> values;
+  for (std::string field; fields >> field;) {
+    values.push_back(field);
+  }
+  if (values.size() < 49) {
+    throw std::runtime_error("/proc/self/stat: too few fields for the argument area");
+  }
+  const auto at = [&](std::size_t field) {
+    return reinterpret_cast<char*>(static_cast<std::uintptr_t>(std::stoull(values[field - 3])));
+  };
+  return {{at(48), at(49)}, {at(50), at(51)}};
+}
+
+/// Fills \p area with \p words, each ended by a NUL, and NULs after them.
+/// Words that no longer fit are left out.
+void overwrite(Area area, const std::vector<std::string>& words) {
+  char* next = area.begin;
+  for (const std::string& word : words) {
+    if (static_cast<std::size_t>(area.end - next) < word.size() + 1) {
+      break;
+    }
+    next = std::copy(word.begin(), word.end(), next);
+    *next++ = '\0';
+  }
+  std::fill(next, area.end, '\0');
+}
+
 } // namespace
+
+// [hide-isolate]
+void hide_isolate_in_pid1(const std::vector<std::string>& command,
+                          const std::vector<std::string>& env) {
+  // PID 1 is a copy of isolate, not a new program: its memory still holds
+  // isolate's arguments, the host's environment and the rest. Root inside
+  // is PID 1's owner, so only non-dumpable keeps it out; and PR_SET_DUMPABLE
+  // needs no privilege, so this works rootless too. An exec would reset it.
+  nslab::check(::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl", "PR_SET_DUMPABLE 0");
+  // /proc/1/cmdline is readable by all, dumpable or not: it shows the
+  // argument area, isolate's whole command line. Rewritten in place, as
+  // setproctitle does: COMMAND's words fit, since isolate's argv held them.
+  const auto [arguments, environment] = argument_and_environment_areas();
+  overwrite(arguments, command);
+  overwrite(environment, env);
+}
+// [hide-isolate]
 
 // [init-loop]
 int run_init(const std::vector<std::string>& command, nslab::ErrorChannel& errors) {

@@ -11,10 +11,13 @@
 // The order matters throughout; mounts.hpp explains the mount steps.
 
 #include "cgroup.hpp"
+#include "capabilities.hpp"
 #include "init.hpp"
+#include "keyring.hpp"
 #include "mounts.hpp"
 #include "netlink.hpp"
 #include "options.hpp"
+#include "seccomp.hpp"
 #include "steps.hpp"
 #include "user_namespace.hpp"
 
@@ -227,7 +230,22 @@ int container_main(const Options& options, const NetworkPlan& network, Handshake
   step("mount /tmp", mount_tmp);
   step("set the hostname", [&] { nslab::set_hostname(options.hostname); });
   step(fmt::format("network: {}", describe(network)), [&] { set_up_network(network); });
+  // [hardening-steps]
+  // The restrictions, once setup no longer needs what they take away.
+  step("read-only /proc/sys, mask /proc/kcore", protect_kernel_files);
+  step("join a new session keyring", join_new_session_keyring);
+  if (options.init) {
+    step("PID 1: not dumpable, argv, environ", [&] { hide_isolate_in_pid1(options.command, options.env); });
+  }
+  const caps::Set capabilities = caps::resolve(options.capabilities);
+  step(fmt::format("keep {} capabilities", caps::count(capabilities)),
+       [&] { caps::limit_to(capabilities); });
   step("close fds on exec, no_new_privs", seal_process);
+  if (options.seccomp) {
+    // Last: the filter denies calls that the steps above make.
+    step("load the seccomp filter", [&] { seccomp::load_filter(capabilities); });
+  }
+  // [hardening-steps]
   replace_environment(options.env);
   if (options.init) {
     return run_init(options.command, errors);

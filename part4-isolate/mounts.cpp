@@ -185,6 +185,62 @@ void mount_sys() {
 }
 // [mount-sys]
 
+// [protect-kernel-files]
+namespace {
+
+// Global knobs and views of the host's kernel that /proc still shows in a
+// new PID namespace, as in Docker: read-only ...
+constexpr std::array<const char*, 5> kReadOnlyPaths = {"/proc/sys", "/proc/sysrq-trigger",
+                                                       "/proc/irq", "/proc/bus", "/proc/fs"};
+// ... and masked: the kernel's memory, the keys of every user, timers and
+// scheduler details of the host's processes, hardware and firmware.
+constexpr std::array<const char*, 7> kMaskedPaths = {
+    "/proc/kcore", "/proc/keys",  "/proc/timer_list", "/proc/sched_debug",
+    "/proc/acpi",  "/proc/scsi", "/sys/firmware"};
+
+bool exists(const char* path) {
+  struct stat info {};
+  return ::lstat(path, &info) == 0;
+}
+
+void make_read_only(const char* path) {
+  mount_checked(path, path, nullptr, MS_BIND | MS_REC, nullptr, path);
+  mount_attr read_only{};
+  read_only.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+  nslab::check(::mount_setattr(AT_FDCWD, path, AT_RECURSIVE, &read_only, sizeof read_only),
+               "mount_setattr", fmt::format("{}, read-only", path));
+}
+
+void mask(const char* path) {
+  struct stat info {};
+  nslab::check(::lstat(path, &info), "lstat", path);
+  if (S_ISDIR(info.st_mode)) {
+    mount_checked("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  "size=0,mode=0555", path);
+  } else {
+    mount_checked("/dev/null", path, nullptr, MS_BIND, nullptr, path);
+  }
+}
+
+} // namespace
+
+void protect_kernel_files() {
+  // Even root of the host could not undo these from inside: unmounting
+  // needs CAP_SYS_ADMIN, which the container no longer has, and the
+  // seccomp filter denies umount2(2) besides.
+  for (const char* path : kReadOnlyPaths) {
+    if (exists(path)) {
+      make_read_only(path);
+    }
+  }
+  for (const char* path : kMaskedPaths) {
+    if (exists(path)) {
+      mask(path);
+    }
+  }
+}
+// [protect-kernel-files]
+
 void mount_tmp() {
   mount_checked("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", "/tmp");
 }

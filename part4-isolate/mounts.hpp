@@ -30,6 +30,10 @@ void make_dev();
 void mount_sys();
 /// Lazily unmounts the old root, so nothing of the host stays reachable.
 void detach_old_root();
+/// /proc/sys, /proc/sysrq-trigger, /proc/irq, /proc/bus and /proc/fs
+/// read-only; /proc/kcore, /proc/keys, /proc/timer_list, /proc/sched_debug,
+/// /proc/acpi, /proc/scsi and /sys/firmware masked (where they exist).
+void protect_kernel_files();
 /// A private, empty /tmp.
 void mount_tmp();
 

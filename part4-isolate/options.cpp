@@ -49,6 +49,15 @@ Options:
                            (EROFS). By default an overlay on a tmpfs takes
                            them, and they vanish when the container exits;
                            the rootfs directory itself never changes.
+      --cap-add NAME       give the container capability NAME (repeatable;
+                           CAP_ prefix and case optional; ALL for every one)
+      --cap-drop NAME      take capability NAME away (repeatable; ALL too).
+                           The default is Docker's 14: CHOWN DAC_OVERRIDE
+                           FOWNER FSETID KILL SETGID SETUID SETPCAP
+                           NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD
+                           AUDIT_WRITE SETFCAP
+      --seccomp PROFILE    default (a filter like Docker's: keyctl, bpf,
+                           mount, reboot, ... fail with EPERM) or unconfined
   -v, --verbose            show each setup step with its time in
                            microseconds, and the namespace table
   -h, --help               show this help and exit
@@ -71,6 +80,9 @@ enum LongOnly : int {
   kCpusOption,
   kRemapOption,
   kReadOnlyOption,
+  kCapAddOption,
+  kCapDropOption,
+  kSeccompOption,
 };
 
 constexpr std::array kNetModes = {NetMode::kNone, NetMode::kLoopback, NetMode::kVeth};
@@ -107,6 +119,15 @@ std::vector<std::string> base_environment(const std::string& hostname) {
     env.push_back(fmt::format("TERM={}", term));
   }
   return env;
+}
+
+/// --seccomp's PROFILE: true for the filter, false for none.
+bool parse_seccomp_profile(std::string_view profile) {
+  if (profile == "default" || profile == "unconfined") {
+    return profile == "default";
+  }
+  throw nslab::UsageError(
+      fmt::format("--seccomp: unknown profile '{}' (expected default or unconfined)", profile));
 }
 
 } // namespace
@@ -149,6 +170,9 @@ Options parse_options(int argc, char** argv) {
       {"cpus", required_argument, nullptr, kCpusOption},
       {"userns-remap", required_argument, nullptr, kRemapOption},
       {"read-only", no_argument, nullptr, kReadOnlyOption},
+      {"cap-add", required_argument, nullptr, kCapAddOption},
+      {"cap-drop", required_argument, nullptr, kCapDropOption},
+      {"seccomp", required_argument, nullptr, kSeccompOption},
       {"verbose", no_argument, nullptr, 'v'},
       {"help", no_argument, nullptr, 'h'},
       {nullptr, 0, nullptr, 0},
@@ -171,6 +195,9 @@ Options parse_options(int argc, char** argv) {
         case kPidsOption: options.limits.pids = cgroup::parse_pids(value, "--pids"); break;
         case kCpusOption: options.limits.cpus = cgroup::parse_cpus(value, "--cpus"); break;
         case kReadOnlyOption: options.read_only = true; break;
+        case kCapAddOption: caps::record(options.capabilities, value, true, "--cap-add"); break;
+        case kCapDropOption: caps::record(options.capabilities, value, false, "--cap-drop"); break;
+        case kSeccompOption: options.seccomp = parse_seccomp_profile(value); break;
         case 'v': options.verbose = true; break;
         }
       });

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "cgroup.hpp"
+#include "capabilities.hpp"
 #include "netlink.hpp"
 #include "user_namespace.hpp"
 
@@ -33,6 +34,8 @@ struct Options {
   cgroup::Limits limits;             ///< --memory, --pids, --cpus
   /// --read-only: the rootfs without the private writable layer over it.
   bool read_only = false;
+  caps::Changes capabilities;        ///< --cap-add, --cap-drop
+  bool seccomp = true;               ///< false for --seccomp unconfined
   bool verbose = false;              ///< -v
   std::vector<std::string> command;  ///< COMMAND [ARG...]
 };

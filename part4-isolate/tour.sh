@@ -29,5 +29,12 @@ if [[ $(id -u) -eq 0 ]]; then
   note "A fork bomb stops at 32 processes, and PID 1 carries on:"
   show "$BIN/isolate" --net none --pids 32 sh -c 'sh -c "while sleep 30 & do :; done"; echo "PID 1 is still here"'
 fi
+note "Root inside is not root over the host. The classic escape, a core_pattern that"
+note "runs a payload as host root on the next crash, meets a read-only /proc/sys:"
+show "$BIN/isolate" sh -c 'echo "|/payload" > /proc/sys/kernel/core_pattern || echo "blocked: exit $?"'
+note "Seccomp: 2 means a seccomp filter is on; CapEff holds Docker's 14 capabilities, no more:"
+show "$BIN/isolate" sh -c 'grep Seccomp: /proc/self/status; grep CapEff /proc/self/status'
+note "The host's core_pattern never changed:"
+show cat /proc/sys/kernel/core_pattern
 note "The host's hostname never changed:"
 show hostname

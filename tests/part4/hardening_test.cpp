@@ -4,8 +4,14 @@
 // that the host is as it was.
 #include "harness.hpp"
 
+#include <cerrno>
+#include <cstdint>
 #include <filesystem>
+#include <linux/keyctl.h>
+#include <sys/syscall.h>
+#include <set>
 #include <fmt/core.h>
+#include <cstring>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <map>
@@ -70,6 +76,9 @@ public:
   explicit PrivateRootfs(bool rootless) {
     fs::copy(NSLAB_ISOLATE_ROOTFS, path(),
              fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+    // The static observer, to attack from inside with system calls that
+    // busybox has no applet for.
+    fs::copy_file(probe(), path() + "/bin/nslab-probe");
     // TempDir is 0700: the user isolate runs as must reach the copy.
     fs::permissions(dir_.path(), fs::perms::owner_all | fs::perms::group_exec |
                                      fs::perms::others_exec);
@@ -102,6 +111,16 @@ protected:
     words.insert(words.begin(), {program("isolate"), "-r", rootfs_.path()});
     Command command{words};
     command.root_in_user_namespace = false; // isolate makes its own
+    command.rootless = rootless();
+    return run(command);
+  }
+  /// Like isolate(), with \p assignment added to isolate's own environment:
+  /// something of the host's that must not reach the container.
+  [[nodiscard]] Result isolate_with_host_variable(const std::string& assignment,
+                                                  Words words) const {
+    words.insert(words.begin(), {"env", assignment, program("isolate"), "-r", rootfs_.path()});
+    Command command{words};
+    command.root_in_user_namespace = false;
     command.rootless = rootless();
     return run(command);
   }
@@ -176,6 +195,271 @@ TEST_P(Hardening, RootfsIsNosuidAndNodevInside) {
     EXPECT_NE(root_options.find("nodev"), std::string::npos) << r.describe();
     EXPECT_EQ(root_options.starts_with("ro,"), read_only) << r.describe();
   }
+}
+
+// --- global sysctls: /proc/sys read-only ------------------------------------
+
+/// Restores a host file an attack may have changed, on every way out of the
+/// test, and says whether it had to.
+class Restore {
+public:
+  explicit Restore(std::string path) : path_(std::move(path)), saved_(read_file(path_)) {}
+  Restore(const Restore&) = delete;
+  Restore& operator=(const Restore&) = delete;
+  ~Restore() {
+    if (changed()) {
+      std::ofstream(path_) << saved_;
+    }
+  }
+  [[nodiscard]] bool changed() const { return read_file(path_) != saved_; }
+
+private:
+  std::string path_;
+  std::string saved_;
+};
+
+// Issue: core_pattern set to a pipe runs the payload as host root on the
+// next crash; vm.swappiness and drop_caches reach the whole machine.
+TEST_P(Hardening, GlobalSysctlsCannotBeWritten) {
+  const Restore core_pattern("/proc/sys/kernel/core_pattern");
+  const Restore swappiness("/proc/sys/vm/swappiness");
+  const Result r = isolate_sh({}, "echo '|/payload' > /proc/sys/kernel/core_pattern; "
+                                  "echo 13 > /proc/sys/vm/swappiness; "
+                                  "echo 3 > /proc/sys/vm/drop_caches; true");
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_FALSE(core_pattern.changed()) << "core_pattern was written from inside\n" << r.describe();
+  EXPECT_FALSE(swappiness.changed()) << "vm.swappiness was written from inside\n" << r.describe();
+  EXPECT_NE(r.err.find("Read-only file system"), std::string::npos) << r.describe();
+}
+
+TEST_P(Hardening, KernelKnobsAreMountedReadOnly) {
+  const Result r = isolate({"cat", "/proc/self/mountinfo"});
+  ASSERT_EQ(r.code(), 0) << r.describe();
+  std::map<std::string, std::string> options; // mount point -> its options
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string id, parent, device, source, mount_point, mount_options;
+    fields >> id >> parent >> device >> source >> mount_point >> mount_options;
+    options[mount_point] = mount_options;
+  }
+  for (const char* path : {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus",
+                           "/proc/fs", "/sys"}) {
+    if (fs::exists(path)) { // as on the host: the container's kernel is the host's
+      ASSERT_TRUE(options.contains(path)) << path << " is no mount of its own\n" << r.describe();
+      EXPECT_TRUE(options[path].starts_with("ro,")) << path << ": " << options[path];
+    }
+  }
+}
+
+TEST_P(Hardening, MaskedPathsReadEmpty) {
+  std::string script;
+  for (const char* file : {"/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug"}) {
+    if (fs::exists(file)) {
+      script += fmt::format("echo {} $(cat {} | wc -c); ", file, file);
+    }
+  }
+  for (const char* directory : {"/proc/acpi", "/proc/scsi", "/sys/firmware"}) {
+    if (fs::exists(directory)) {
+      script += fmt::format("echo {} $(ls -A {} | wc -l); ", directory, directory);
+    }
+  }
+  ASSERT_FALSE(script.empty()) << "none of the masked paths exists on this host";
+  const Result r = isolate_sh({}, script);
+  ASSERT_EQ(r.code(), 0) << r.describe();
+  std::istringstream lines(r.out);
+  int checked = 0;
+  for (std::string path, size; lines >> path >> size; ++checked) {
+    EXPECT_EQ(size, "0") << path << " shows something inside\n" << r.describe();
+  }
+  EXPECT_GT(checked, 0) << r.describe();
+}
+
+// --- cgroups -------------------------------------------------------------------
+
+/// Every directory named \p name under /sys/fs/cgroup.
+std::vector<fs::path> cgroups_named(const std::string& name) {
+  std::vector<fs::path> found;
+  std::error_code error;
+  for (auto it = fs::recursive_directory_iterator(
+           "/sys/fs/cgroup", fs::directory_options::skip_permission_denied, error);
+       it != fs::recursive_directory_iterator(); it.increment(error)) {
+    if (it->path().filename() == name) {
+      found.push_back(it->path());
+    }
+  }
+  return found;
+}
+
+// Issue: a cgroup v2 mounted inside, a new cgroup in it; a v1 hierarchy
+// mounted to raise a limit.
+TEST_P(Hardening, NoCgroupHierarchyCanBeMountedInside) {
+  const std::string name = unique_name("nslab-attack");
+  const Result r = isolate_sh(
+      {}, fmt::format("mount -t cgroup2 none /mnt && mkdir /mnt/{0}; "
+                      "mount -t cgroup -o memory none /tmp && mkdir /tmp/{0}; true",
+                      name));
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  const std::vector<fs::path> made = cgroups_named(name);
+  for (const fs::path& cgroup : made) {
+    ::rmdir(cgroup.c_str());
+  }
+  EXPECT_TRUE(made.empty()) << "the container made a cgroup on the host\n" << r.describe();
+  EXPECT_NE(r.err.find("mount: permission denied"), std::string::npos) << r.describe();
+}
+
+// --- capabilities ------------------------------------------------------------
+
+/// The Cap* lines of /proc/self/status inside, as NAME -> hex mask.
+std::map<std::string, std::string> capability_lines(const Result& r) {
+  std::map<std::string, std::string> sets;
+  std::istringstream lines(r.out);
+  for (std::string name, mask; lines >> name >> mask;) {
+    if (name.starts_with("Cap")) {
+      sets[name] = mask;
+    }
+  }
+  return sets;
+}
+
+/// Docker's default 14, as /proc/PID/status prints it.
+constexpr const char* kDockerDefault = "00000000a80425fb";
+
+TEST_P(Hardening, CapabilitiesAreDockersDefault) {
+  const Result r = isolate({"grep", "^Cap", "/proc/self/status"});
+  ASSERT_EQ(r.code(), 0) << r.describe();
+  const auto sets = capability_lines(r);
+  EXPECT_EQ(sets.at("CapEff:"), kDockerDefault) << r.describe();
+  EXPECT_EQ(sets.at("CapPrm:"), kDockerDefault) << r.describe();
+  EXPECT_EQ(sets.at("CapBnd:"), kDockerDefault) << r.describe();
+  EXPECT_EQ(sets.at("CapInh:"), "0000000000000000") << r.describe();
+  EXPECT_EQ(sets.at("CapAmb:"), "0000000000000000") << r.describe();
+}
+
+TEST_P(Hardening, CapAddAndCapDropWorkAsInDocker) {
+  const Result only = isolate({"--cap-drop", "ALL", "--cap-add", "net_admin", "--cap-add",
+                               "CAP_KILL", "grep", "^Cap", "/proc/self/status"});
+  ASSERT_EQ(only.code(), 0) << only.describe();
+  EXPECT_EQ(capability_lines(only).at("CapBnd:"), "0000000000001020") << only.describe();
+  const Result fewer = isolate({"--cap-drop", "chown", "grep", "^Cap", "/proc/self/status"});
+  ASSERT_EQ(fewer.code(), 0) << fewer.describe();
+  EXPECT_EQ(capability_lines(fewer).at("CapEff:"), "00000000a80425fa") << fewer.describe();
+  // --cap-add ALL: every capability this kernel has (a new user namespace
+  // starts with all of them, whatever the invoker's bounding set).
+  const int last = std::stoi(read_file("/proc/sys/kernel/cap_last_cap"));
+  const std::string every = fmt::format("{:016x}", (std::uint64_t{1} << (last + 1)) - 1);
+  const Result all = isolate({"--cap-add", "ALL", "--cap-drop", "sys_admin", "grep", "^Cap",
+                              "/proc/self/status"});
+  ASSERT_EQ(all.code(), 0) << all.describe();
+  EXPECT_EQ(capability_lines(all).at("CapEff:"),
+            fmt::format("{:016x}", std::stoull(every, nullptr, 16) & ~(std::uint64_t{1} << 21)))
+      << "all but CAP_SYS_ADMIN (21)\n" << all.describe();
+}
+
+TEST_P(Hardening, UnknownCapabilityOrProfileGives125WithOneLine) {
+  for (const Words& words : {Words{"--cap-add", "NET_FLY", "true"},
+                             Words{"--seccomp", "strict", "true"}}) {
+    const Result r = isolate(words);
+    EXPECT_EQ(r.code(), 125) << r.describe();
+    // The first line names the option as typed; the usage contract follows.
+    EXPECT_TRUE(r.err.starts_with("isolate: " + words[0] + ": unknown")) << r.describe();
+  }
+}
+
+// --- seccomp -----------------------------------------------------------------
+
+/// The probe's "NAME RESULT" lines.
+std::map<std::string, std::string> syscall_results(const Result& r) {
+  std::map<std::string, std::string> results;
+  std::istringstream lines(r.out);
+  for (std::string name, result; lines >> name >> result;) {
+    results[name] = result;
+  }
+  return results;
+}
+
+TEST_P(Hardening, SeccompFilterIsOnAndDeniesEachCallWithEperm) {
+  const Result status = isolate({"grep", "^Seccomp:", "/proc/self/status"});
+  EXPECT_EQ(status.out, "Seccomp:\t2\n") << status.describe();
+  const Result r = isolate({"nslab-probe", "syscalls"});
+  ASSERT_EQ(r.code(), 0) << r.describe();
+  const auto results = syscall_results(r);
+  EXPECT_EQ(results.size(), 23u) << r.describe();
+  for (const auto& [call, result] : results) {
+    EXPECT_EQ(result, "EPERM") << call << " got past the filter\n" << r.describe();
+  }
+}
+
+// Without the filter the same calls fail otherwise, or work: so the EPERM
+// above is the filter's, not a missing capability's.
+TEST_P(Hardening, SeccompUnconfinedLetsTheCallsThrough) {
+  const Result status = isolate({"--seccomp=unconfined", "grep", "^Seccomp:", "/proc/self/status"});
+  EXPECT_EQ(status.out, "Seccomp:\t0\n") << status.describe();
+  const Result r = isolate({"--seccomp", "unconfined", "nslab-probe", "syscalls"});
+  ASSERT_EQ(r.code(), 0) << r.describe();
+  const auto results = syscall_results(r);
+  for (const char* call : {"keyctl", "add_key", "request_key", "settimeofday", "clock_settime",
+                           "ioctl(TIOCSTI)", "ioctl(TIOCLINUX)", "unshare"}) {
+    EXPECT_NE(results.at(call), "EPERM") << call << "\n" << r.describe();
+  }
+}
+
+// --- the session keyring -------------------------------------------------------
+
+/// A key in a new session keyring of the test process, which isolate
+/// inherits: possessed, so readable, unless the container leaves the session.
+class HostKey {
+public:
+  HostKey() {
+    ::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, nullptr);
+    serial_ = ::syscall(SYS_add_key, "user", unique_name("nslab-key").c_str(), kSecret,
+                        sizeof kSecret - 1, KEY_SPEC_SESSION_KEYRING);
+  }
+  HostKey(const HostKey&) = delete;
+  HostKey& operator=(const HostKey&) = delete;
+  ~HostKey() { ::syscall(SYS_keyctl, KEYCTL_INVALIDATE, serial_); }
+  [[nodiscard]] long serial() const { return serial_; }
+  static constexpr char kSecret[] = "nslab-host-secret";
+
+private:
+  long serial_ = -1;
+};
+
+// Issue: the host's session keyring was readable inside.
+TEST_P(Hardening, HostSessionKeyIsUnreachable) {
+  const HostKey key;
+  ASSERT_GE(key.serial(), 0) << "add_key: " << std::strerror(errno);
+  // Unconfined too: the new session keyring must hold on its own, without
+  // the filter's ban on keyctl(2).
+  for (const Words& options : {Words{}, Words{"--seccomp=unconfined"}}) {
+    Words words = options;
+    words.insert(words.end(), {"nslab-probe", "key-read", std::to_string(key.serial())});
+    const Result r = isolate(words);
+    EXPECT_EQ(r.out.find(HostKey::kSecret), std::string::npos) << r.describe();
+    EXPECT_EQ(r.code(), 1) << r.describe();
+  }
+}
+
+// --- PID 1 with --init -------------------------------------------------------
+
+// Issue: with --init, /proc/1/environ showed the invoker's environment and
+// PID 1 could be traced.
+TEST_P(Hardening, InitShowsNothingOfIsolateAndCannotBeTraced) {
+  const std::string secret = "NSLAB_HOST_SECRET=" + unique_name("secret");
+  const Result r = isolate_with_host_variable(
+      secret, {"--init", "sh", "-c",
+               "cat /proc/1/environ; tr '\\0' ' ' < /proc/1/cmdline; echo; nslab-probe ptrace 1"});
+  EXPECT_EQ(r.out.find(secret), std::string::npos) << "the host's environment leaked\n"
+                                                   << r.describe();
+  EXPECT_NE(r.err.find("'/proc/1/environ': Permission denied"), std::string::npos) << r.describe();
+  std::istringstream lines(r.out);
+  std::string cmdline, traced;
+  std::getline(lines, cmdline);
+  std::getline(lines, traced);
+  EXPECT_TRUE(cmdline.starts_with("sh -c cat /proc/1/environ;")) << r.describe();
+  EXPECT_EQ(cmdline.find("isolate"), std::string::npos) << r.describe();
+  EXPECT_EQ(cmdline.find("--init"), std::string::npos) << r.describe();
+  EXPECT_EQ(traced, "EPERM") << "PID 1 could be traced\n" << r.describe();
 }
 
 } // namespace

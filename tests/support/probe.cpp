@@ -4,10 +4,31 @@
 //   nslab-probe sysv-queue-exists ID        exit 0 if System V queue ID exists here, else 1
 //   nslab-probe sysv-create KIND KEY        create a KIND object with KEY here, exit 0 if it worked
 //   nslab-probe sysv-key-exists KIND KEY    exit 0 if a KIND object with KEY exists here, else 1
+//   nslab-probe syscalls                    try each call isolate's seccomp filter denies, with
+//                                           harmless arguments: one line "NAME ok" or "NAME ERRNO"
+//   nslab-probe key-read SERIAL             read key SERIAL: print its payload, or the errno name
+//   nslab-probe ptrace PID                  PTRACE_SEIZE PID: print "ok" or the errno name
 //
 // KIND is one of the three System V IPC kinds: queue, semaphore or shm.
+//
+// It is linked statically, so that it also runs inside isolate's busybox
+// rootfs, which has no C library: a test copies it there.
 
+#include <cerrno>
 #include <cstdio>
+#include <fcntl.h>
+#include <linux/keyctl.h>
+#include <linux/kexec.h>
+#include <linux/userfaultfd.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/ptrace.h>
+#include <sys/swap.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
 #include <cstdlib>
 #include <cstring>
 #include <sys/ipc.h>
@@ -31,6 +52,59 @@ bool is_kind(const char* word) {
          std::strcmp(word, "shm") == 0;
 }
 
+// One line per call: its name, then "ok" or the errno's name. Each call's
+// arguments are invalid or harmless, so that a call the filter lets through
+// fails on them, or changes nothing outside the probe itself.
+void report(const char* name, long result) {
+  std::printf("%s %s\n", name, result >= 0 ? "ok" : ::strerrorname_np(errno));
+}
+
+void try_denied_syscalls() {
+  report("keyctl", ::syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0));
+  report("add_key", ::syscall(SYS_add_key, "user", "nslab-probe", "x", 1, KEY_SPEC_PROCESS_KEYRING));
+  report("request_key", ::syscall(SYS_request_key, "user", "nslab-probe-none", nullptr, 0));
+  report("kexec_load", ::syscall(SYS_kexec_load, 0, 0, nullptr, ~0UL));
+  report("kexec_file_load", ::syscall(SYS_kexec_file_load, -1, -1, 0, nullptr, ~0UL));
+  report("init_module", ::syscall(SYS_init_module, nullptr, 0, ""));
+  report("finit_module", ::syscall(SYS_finit_module, -1, "", 0));
+  report("delete_module", ::syscall(SYS_delete_module, "nslab_none", O_NONBLOCK));
+  report("bpf", ::syscall(SYS_bpf, -1, nullptr, 0));
+  report("perf_event_open", ::syscall(SYS_perf_event_open, nullptr, 0, -1, -1, 0));
+  const long uffd = ::syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
+  report("userfaultfd", uffd);
+  if (uffd >= 0) {
+    ::close(static_cast<int>(uffd));
+  }
+  report("open_by_handle_at", ::syscall(SYS_open_by_handle_at, -1, nullptr, 0));
+  report("acct", ::syscall(SYS_acct, ""));
+  report("swapon", ::syscall(SYS_swapon, "", 0));
+  report("swapoff", ::syscall(SYS_swapoff, ""));
+  report("reboot", ::syscall(SYS_reboot, 0, 0, 0, nullptr)); // wrong magic
+  const timeval bad_time{0, 2'000'000};                      // usec out of range
+  report("settimeofday", ::syscall(SYS_settimeofday, &bad_time, nullptr));
+  const timespec bad_clock{0, -1};
+  report("clock_settime", ::syscall(SYS_clock_settime, CLOCK_REALTIME, &bad_clock));
+  report("iopl", ::syscall(SYS_iopl, 0));          // level 0: what it has already
+  report("ioperm", ::syscall(SYS_ioperm, 0, 0, 0)); // no ports
+  report("ioctl(TIOCSTI)", ::ioctl(-1, TIOCSTI, "x"));
+  report("ioctl(TIOCLINUX)", ::ioctl(-1, TIOCLINUX, nullptr));
+  report("unshare", ::unshare(CLONE_NEWUSER)); // a user namespace of the probe's own
+}
+
+int read_key(long serial) {
+  char payload[256] = {};
+  const long length = ::syscall(SYS_keyctl, KEYCTL_READ, serial, payload, sizeof payload - 1);
+  std::printf("%s\n", length >= 0 ? payload : ::strerrorname_np(errno));
+  return length >= 0 ? 0 : 1;
+}
+
+int seize(pid_t pid) {
+  // The tracee is let go when the probe exits.
+  const long result = ::ptrace(PTRACE_SEIZE, pid, nullptr, nullptr);
+  std::printf("%s\n", result == 0 ? "ok" : ::strerrorname_np(errno));
+  return result == 0 ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -47,7 +121,18 @@ int main(int argc, char** argv) {
       return sysv_get(argv[2], key, 0) >= 0 ? 0 : 1;
     }
   }
+  if (argc == 2 && std::strcmp(argv[1], "syscalls") == 0) {
+    try_denied_syscalls();
+    return 0;
+  }
+  if (argc == 3 && std::strcmp(argv[1], "key-read") == 0) {
+    return read_key(std::atol(argv[2]));
+  }
+  if (argc == 3 && std::strcmp(argv[1], "ptrace") == 0) {
+    return seize(static_cast<pid_t>(std::atoi(argv[2])));
+  }
   std::fprintf(stderr, "usage: nslab-probe sysv-queue-exists ID | sysv-create KIND KEY |"
-                       " sysv-key-exists KIND KEY (KIND: queue, semaphore, shm)\n");
+                       " sysv-key-exists KIND KEY (KIND: queue, semaphore, shm) | syscalls |"
+                       " key-read SERIAL | ptrace PID\n");
   return 2;
 }
