@@ -397,7 +397,9 @@ Cgroup::Cgroup(const Layout& layout, const std::string& name, Trace trace)
     controllers_.push_back(hierarchy.controllers);
   }
   if (version_ == Version::kV2) {
-    if (parents.front() != layout.hierarchies.front().mount) {
+    // Only the real root is exempt from the rule vacate() deals with; it
+    // alone has no cgroup.type. The top of a cgroup namespace is not exempt.
+    if (exists(parents.front() + "/cgroup.type")) {
       vacate(parents.front());
     }
     enable_controllers(parents.front(), controllers_.front());
@@ -426,10 +428,11 @@ Cgroup::~Cgroup() {
 // [vacate]
 /// cgroup v2's "no internal processes" rule: a cgroup other than the root
 /// may hand controllers to its children only while no process sits in it.
-/// In a delegated cgroup, the processes already there (isolate, the shell
-/// that started it) move into a leaf, "supervisor", first, as systemd's
-/// delegation guide advises. It stays when isolate ends, with the processes
-/// still in it; systemd removes it with the delegated scope.
+/// In a delegated cgroup, or at the top of a container's cgroup namespace,
+/// the processes already there (isolate, the shell that started it) move
+/// into a leaf, "supervisor", first, as systemd's delegation guide advises.
+/// It stays when isolate ends, with the processes still in it; systemd
+/// removes it with the delegated scope.
 void Cgroup::vacate(const std::string& parent) const {
   const std::vector<std::string> processes = words_of(read_text(parent + "/cgroup.procs"));
   if (processes.empty()) {

@@ -158,7 +158,9 @@ TEST(CgroupFakeTree, V2EnablesControllersThenMakesLimitsJoinsAndRemoves) {
   const std::string& top = root.path();
   write_file(top + "/cgroup.controllers", "cpuset cpu io memory hugetlb pids rdma misc\n");
   write_file(top + "/cgroup.subtree_control", "cpu\n"); // cpu is already handed down
-  add_files(top, {"cgroup.procs"});
+  // No cgroup.type: this is the real root, which may hold processes (here
+  // PID 1) and still hand controllers down, so none of them is moved.
+  write_file(top + "/cgroup.procs", "1\n");
   Recorder recorder;
   const std::string box = top + "/isolate-test";
   const std::string leaf = box + "/container";
@@ -219,6 +221,7 @@ TEST(CgroupFakeTree, V2DelegatedMovesItsProcessesIntoALeafFirst) {
   write_file(own + "/cgroup.controllers", "memory pids\n");
   write_file(own + "/cgroup.subtree_control", "");
   write_file(own + "/cgroup.procs", "4242\n4343\n");
+  write_file(own + "/cgroup.type", "domain\n"); // not the root, which has none
   add_files(own + "/supervisor", {"cgroup.procs"});
   Recorder recorder;
   cgroup::Cgroup made({cgroup::Version::kV2, {{root.path() + "/absent", own, {"pids"}}}},
