@@ -472,6 +472,9 @@ TEST_F(CgroupLimits, TheContainerSeesItsOwnCgroupAsRoot) {
 TEST_F(CgroupLimits, TheContainerCannotRaiseItsLimitsNorLeaveACgroupBehind) {
   // The attack: mount the cgroup file system inside (v1 or v2), raise every
   // limit it finds, and make a cgroup of its own that would block the rmdir.
+  // By default the container lacks CAP_SYS_ADMIN and cannot mount at all;
+  // given it, as `docker run --cap-add SYS_ADMIN` would, it meets the second
+  // wall: its cgroup namespace shows only the leaf below the limits.
   const std::string attack =
       "for c in memory pids; do"
       "  mount -t cgroup -o $c none /tmp 2>/dev/null || mount -t cgroup2 none /tmp 2>/dev/null;"
@@ -480,7 +483,8 @@ TEST_F(CgroupLimits, TheContainerCannotRaiseItsLimitsNorLeaveACgroupBehind) {
       "  echo max > /tmp/pids.max; mkdir /tmp/made-inside; umount /tmp;"
       "done 2>/dev/null; echo ready; read line || :";
   Running running =
-      start_isolate({"--net", "none", "--memory", "32m", "--pids", "16"}, attack);
+      start_isolate({"--net", "none", "--cap-add", "SYS_ADMIN", "--memory", "32m", "--pids", "16"},
+                    attack);
   ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
   const Words boxes = container_cgroups(running.pid(), {"memory", "pids"});
   const bool on_v2 = v2();
