@@ -342,7 +342,12 @@ TEST_P(InvokeNsBadQueueName, Gives125) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Names, InvokeNsBadQueueName,
-                         ::testing::Values("no-slash", "/two/slashes", "/"));
+                         ::testing::Values("no-slash", "/two/slashes", "/"),
+                         [](const auto& name) {
+                           return std::string(name.index == 0   ? "NoLeadingSlash"
+                                              : name.index == 1 ? "TwoSlashes"
+                                                                : "SlashAlone");
+                         });
 
 TEST_F(InvokeNs, HelpGoesToStdout) {
   const Result r = invoke({"-h"});

@@ -3,6 +3,7 @@
 // isolate makes its own user namespace, so every run here is started as the
 // test's own user (root_in_user_namespace = false), also as `nobody`.
 #include "harness.hpp"
+#include "why.hpp"
 #include "netlink.hpp"
 #include "nslab/error.hpp"
 #include "nslab/hostname.hpp"
@@ -285,6 +286,25 @@ TEST_F(Isolate, MountTableInsideHasNoHostMountPoints) {
     }
   }
   EXPECT_EQ(mount_points(r.out), expected) << r.describe();
+}
+
+// The new /proc must not let anything inside run a program from it, or use
+// a set-uid bit or a device node on it: part4.mount-proc's three flags.
+TEST_F(Isolate, ProcIsMountedNosuidNodevNoexec) {
+  const Result r = isolate({"cat", "/proc/self/mountinfo"});
+  ASSERT_EQ(r.code(), 0) << exited(r, 0);
+  std::string options;
+  for (const std::string& line : lines(r.out)) {
+    if (const Words fields = words(line); fields.size() > 5 && fields[4] == "/proc") {
+      options = "," + fields[5] + ",";
+    }
+  }
+  ASSERT_FALSE(options.empty()) << why(r, "shows no mount on /proc");
+  for (const char* flag : {"nosuid", "nodev", "noexec"}) {
+    EXPECT_NE(options.find(fmt::format(",{},", flag)), std::string::npos)
+        << why(r, fmt::format("shows /proc mounted with {}, without {}",
+                              options.substr(1, options.size() - 2), flag));
+  }
 }
 
 /// The propagation tags (`shared:N`, `master:N`, ...) of each mount in a

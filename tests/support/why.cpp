@@ -1,0 +1,72 @@
+#include "why.hpp"
+
+#include <fmt/core.h>
+
+namespace nslab::testing {
+namespace {
+
+constexpr std::string_view kInUserNamespace = "(in a new user namespace) ";
+constexpr std::size_t kLongest = 120;
+constexpr int kStderrLines = 8;
+
+/// The command as a student would type it: no build directory, and not the
+/// harness's own user namespace.
+std::string typed(const Result& r) {
+  std::string command = r.command;
+  if (command.starts_with(kInUserNamespace)) {
+    command.erase(0, kInUserNamespace.size());
+  }
+  const std::string bin = program("");
+  for (std::size_t at; (at = command.find(bin)) != std::string::npos;) {
+    command.erase(at, bin.size());
+  }
+  return command;
+}
+
+} // namespace
+
+std::string why(std::string_view sentence) { return fmt::format("\nWhy: {}\n", sentence); }
+
+std::string why(const Result& r, std::string_view what) {
+  std::string text = fmt::format("\nWhy: {} {}\n", typed(r), what);
+  std::size_t start = 0;
+  for (int shown = 0; start < r.err.size() && shown < kStderrLines; ++shown) {
+    const std::size_t end = std::min(r.err.find('\n', start), r.err.size());
+    text += fmt::format("  {}\n", std::string_view(r.err).substr(start, end - start));
+    start = end + 1;
+  }
+  return text;
+}
+
+std::string in_quotes(std::string_view text) {
+  if (text.ends_with('\n')) {
+    text.remove_suffix(1);
+  }
+  std::string one_line;
+  for (const char c : text.substr(0, kLongest)) {
+    one_line += c == '\n' ? std::string("\\n") : std::string(1, c);
+  }
+  return fmt::format("\"{}\"{}", one_line, text.size() > kLongest ? "..." : "");
+}
+
+std::string exited(const Result& r, int expected) {
+  if (r.timed_out) {
+    return why(r, "did not finish in time; the harness killed it");
+  }
+  return why(r, fmt::format("ended with status {} ({}), expected {}", r.code(), r.status.describe(),
+                            expected));
+}
+
+std::string printed(const Result& r, std::string_view expected) {
+  return why(r, fmt::format("printed {}, expected {}", in_quotes(r.out), in_quotes(expected)));
+}
+
+std::string lacks(const Result& r, std::string_view expected) {
+  return why(r, fmt::format("did not print {}", in_quotes(expected)));
+}
+
+std::string complained(const Result& r, std::string_view expected) {
+  return why(r, fmt::format("wrote {} to stderr, expected {}", in_quotes(r.err), in_quotes(expected)));
+}
+
+} // namespace nslab::testing

@@ -1,0 +1,45 @@
+/// \file
+/// \brief The sentence a student reads when a check fails.
+///
+/// For a failed check, `./lab grade` and Gradescope show only the line of its
+/// failure message that starts with `Why: `, and the indented lines under it
+/// (the program's stderr). GoogleTest's own text, which quotes C++
+/// expressions, is left for `./lab grade -v`. So every graded assertion
+/// streams one of these:
+///
+///     EXPECT_EQ(r.out, "nslab-box\n") << printed(r, "nslab-box");
+///     // Why: uts-demo -n nslab-box -- hostname printed "In Namespace", expected "nslab-box"
+///     //   uts-demo: ... (its stderr, if any)
+#pragma once
+
+#include "harness.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace nslab::testing {
+
+/// `Why: SENTENCE`, on a line of its own.
+[[nodiscard]] std::string why(std::string_view sentence);
+
+/// `Why: COMMAND WHAT`, then the program's stderr indented under it: COMMAND
+/// is what ran, as a student would type it (program names without their
+/// build directory).
+[[nodiscard]] std::string why(const Result& r, std::string_view what);
+
+/// \p text in double quotes, one line (newlines as `\n`), cut at 120 bytes.
+[[nodiscard]] std::string in_quotes(std::string_view text);
+
+/// `COMMAND exited with status 125, expected 0` (or "was killed by ...").
+[[nodiscard]] std::string exited(const Result& r, int expected);
+
+/// `COMMAND printed "...", expected "..."`, about stdout without its final newline.
+[[nodiscard]] std::string printed(const Result& r, std::string_view expected);
+
+/// `COMMAND did not print "..."`: stdout should have contained \p expected.
+[[nodiscard]] std::string lacks(const Result& r, std::string_view expected);
+
+/// `COMMAND wrote "..." to stderr, expected "..."`.
+[[nodiscard]] std::string complained(const Result& r, std::string_view expected);
+
+} // namespace nslab::testing
