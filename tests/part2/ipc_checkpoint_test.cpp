@@ -1,5 +1,6 @@
 // part2: ipc-checkpoint, checked from outside the namespace.
 #include "harness.hpp"
+#include "why.hpp"
 
 #include <csignal>
 #include <filesystem>
@@ -24,7 +25,8 @@ Command ipc_checkpoint(std::vector<std::string> arguments) {
 int announced_queue(const std::string& out) {
   std::smatch match;
   if (!std::regex_search(out, match, std::regex("created System V message queue (\\d+)"))) {
-    ADD_FAILURE() << "no queue announced in:\n" << out;
+    ADD_FAILURE() << why(
+        fmt::format("ipc-checkpoint -v did not announce its queue ({})", in_quotes(out)));
     return -1;
   }
   return std::stoi(match[1]);
@@ -44,19 +46,22 @@ std::vector<std::string> probe_parent_queue() {
 
 class IpcCheckpoint : public ::testing::Test {
 protected:
-  void TearDown() override { EXPECT_TRUE(leftover_processes().empty()); }
+  void TearDown() override {
+    EXPECT_TRUE(leftover_processes().empty())
+        << why("a process of the run was still running on the host after ipc-checkpoint ended");
+  }
 };
 
 TEST_F(IpcCheckpoint, CommandRunsOnlyAfterTheRelease) {
   const Result r = run(ipc_checkpoint({"-d", "300", "--", "echo", "COMMAND-RAN"}));
-  ASSERT_EQ(r.code(), 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << exited(r, 0);
   // Both processes write to one pipe, and the parent writes (and flushes)
   // this line before it releases the child: the order is causal.
   const auto released = r.out.find("Parent: setup done, releasing the child");
   const auto ran = r.out.find("COMMAND-RAN");
-  ASSERT_NE(released, std::string::npos) << r.describe();
-  ASSERT_NE(ran, std::string::npos) << r.describe();
-  EXPECT_LT(released, ran) << r.describe();
+  ASSERT_NE(released, std::string::npos) << lacks(r, "Parent: setup done, releasing the child");
+  ASSERT_NE(ran, std::string::npos) << lacks(r, "COMMAND-RAN");
+  EXPECT_LT(released, ran) << why(r, "ran COMMAND before the parent released the child");
 }
 
 TEST_F(IpcCheckpoint, ParentsQueueIsInvisibleInANewIpcNamespace) {
@@ -64,10 +69,13 @@ TEST_F(IpcCheckpoint, ParentsQueueIsInvisibleInANewIpcNamespace) {
   for (auto& word : probe_parent_queue()) command.argv.push_back(word);
   const Result r = run(command);
   const int id = announced_queue(r.out);
-  EXPECT_NE(r.out.find(fmt::format("id={}\n", id)), std::string::npos) << r.describe();
-  EXPECT_EQ(r.code(), 1) << "the probe found the parent's queue\n" << r.describe();
-  EXPECT_NE(r.out.find("NOT visible here"), std::string::npos) << r.describe();
-  EXPECT_FALSE(queue_exists_here(id)) << "queue " << id << " left on the host";
+  EXPECT_NE(r.out.find(fmt::format("id={}\n", id)), std::string::npos)
+      << why(r, "did not pass the queue's id to COMMAND in $NSLAB_PARENT_QUEUE");
+  EXPECT_EQ(r.code(), 1) << why(r, "let the child find the parent's queue: it needs a new IPC "
+                                   "namespace (CLONE_NEWIPC)");
+  EXPECT_NE(r.out.find("NOT visible here"), std::string::npos) << lacks(r, "NOT visible here");
+  EXPECT_FALSE(queue_exists_here(id))
+      << why(fmt::format("the System V queue {} was left on the host", id));
 }
 
 TEST_F(IpcCheckpoint, ParentsQueueIsVisibleWithShareIpc) {
@@ -75,22 +83,29 @@ TEST_F(IpcCheckpoint, ParentsQueueIsVisibleWithShareIpc) {
   for (auto& word : probe_parent_queue()) command.argv.push_back(word);
   const Result r = run(command);
   const int id = announced_queue(r.out);
-  EXPECT_EQ(r.code(), 0) << "the probe did not find the parent's queue\n" << r.describe();
-  EXPECT_NE(r.out.find("visible here: same IPC namespace"), std::string::npos) << r.describe();
-  EXPECT_FALSE(queue_exists_here(id)) << "queue " << id << " left on the host";
+  EXPECT_EQ(r.code(), 0) << why(r, "hid the parent's queue from the child, which shares the "
+                                   "parent's IPC namespace");
+  EXPECT_NE(r.out.find("visible here: same IPC namespace"), std::string::npos)
+      << lacks(r, "visible here: same IPC namespace");
+  EXPECT_FALSE(queue_exists_here(id))
+      << why(fmt::format("the System V queue {} was left on the host", id));
 }
 
 TEST_F(IpcCheckpoint, ParentsQueueExistsOnTheHostWhileTheChildRuns) {
   Command command = ipc_checkpoint({"-v", "-d", "0", "--", "sh", "-c", "echo started; read wait"});
   command.close_stdin = false;
   Running running = start(command);
-  ASSERT_TRUE(running.wait_for_output("started"));
+  ASSERT_TRUE(running.wait_for_output("started"))
+      << why(fmt::format("COMMAND never printed \"started\"; ipc-checkpoint printed {}",
+                         in_quotes(running.out_so_far())));
   const int id = announced_queue(running.out_so_far());
-  EXPECT_TRUE(queue_exists_here(id));
+  EXPECT_TRUE(queue_exists_here(id))
+      << why(fmt::format("the parent's queue {} is missing on the host while the child runs", id));
   running.send_signal(SIGTERM);
   const Result r = running.finish();
-  EXPECT_EQ(r.code(), 143) << r.describe();
-  EXPECT_FALSE(queue_exists_here(id)) << "SIGTERM left queue " << id << " behind";
+  EXPECT_EQ(r.code(), 143) << exited(r, 143);
+  EXPECT_FALSE(queue_exists_here(id))
+      << why(fmt::format("SIGTERM left the System V queue {} on the host", id));
 }
 
 key_t random_key() {
@@ -114,8 +129,9 @@ TEST_F(IpcCheckpoint, QueuesMadeInsideDoNotReachTheHost) {
   const RemoveQueueWithKey cleanup{key};
   const Result r = run(ipc_checkpoint({"-d", "0", "--", probe(), "sysv-create", "queue",
                                        std::to_string(key)}));
-  ASSERT_EQ(r.code(), 0) << "could not make a queue inside\n" << r.describe();
-  EXPECT_EQ(::msgget(key, 0), -1) << "the child's queue appeared on the host";
+  ASSERT_EQ(r.code(), 0) << why(r, "could not make a queue inside");
+  EXPECT_EQ(::msgget(key, 0), -1)
+      << why(r, "made a queue that appeared on the host: the child needs a new IPC namespace");
 }
 
 TEST_F(IpcCheckpoint, WithShareIpcQueuesMadeInsideDoReachTheHost) {
@@ -124,8 +140,9 @@ TEST_F(IpcCheckpoint, WithShareIpcQueuesMadeInsideDoReachTheHost) {
   const RemoveQueueWithKey cleanup{key};
   const Result r = run(ipc_checkpoint({"-d", "0", "--share-ipc", "--", probe(),
                                        "sysv-create", "queue", std::to_string(key)}));
-  ASSERT_EQ(r.code(), 0) << r.describe();
-  EXPECT_NE(::msgget(key, 0), -1) << "the shared namespace's queue is missing";
+  ASSERT_EQ(r.code(), 0) << exited(r, 0);
+  EXPECT_NE(::msgget(key, 0), -1)
+      << why(r, "made a queue in the shared IPC namespace that the host cannot see");
 }
 
 // Semaphore sets and shared memory segments: the other two System V kinds,
@@ -159,7 +176,7 @@ int probe_key_inside(bool share_ipc, const std::string& kind, key_t key) {
     command.argv.push_back(word);
   }
   const Result r = run(command);
-  EXPECT_TRUE(r.code() == 0 || r.code() == 1) << r.describe();
+  EXPECT_TRUE(r.code() == 0 || r.code() == 1) << exited(r, 0);
   return r.code();
 }
 
@@ -170,12 +187,12 @@ TEST_F(IpcCheckpoint, HostSemaphoresAndSharedMemoryAreInvisibleInside) {
     const RemoveSysvObject cleanup{kind, key};
     const int created = kind == "semaphore" ? ::semget(key, 1, IPC_CREAT | IPC_EXCL | 0600)
                                             : ::shmget(key, 4096, IPC_CREAT | IPC_EXCL | 0600);
-    ASSERT_NE(created, -1) << "could not make a " << kind << " on the host";
+    ASSERT_NE(created, -1) << why(fmt::format("the test could not make a {} on the host", kind));
     EXPECT_EQ(probe_key_inside(false, kind, key), 1)
-        << "the host's " << kind << " is visible in a new IPC namespace";
+        << why(fmt::format("the host's {} is visible in the child's new IPC namespace", kind));
     // The control experiment: the probe does find it in the shared namespace.
     EXPECT_EQ(probe_key_inside(true, kind, key), 0)
-        << "the host's " << kind << " is missing with --share-ipc";
+        << why(fmt::format("the host's {} is missing in the child with --share-ipc", kind));
   }
 }
 
@@ -186,13 +203,15 @@ TEST_F(IpcCheckpoint, SemaphoresAndSharedMemoryMadeInsideDoNotReachTheHost) {
     const RemoveSysvObject cleanup{kind, key};
     const Result r = run(ipc_checkpoint({"-d", "0", "--", probe(), "sysv-create", kind,
                                          std::to_string(key)}));
-    ASSERT_EQ(r.code(), 0) << "could not make a " << kind << " inside\n" << r.describe();
-    EXPECT_EQ(host_sysv_id(kind, key), -1) << "the child's " << kind << " appeared on the host";
+    ASSERT_EQ(r.code(), 0) << why(r, fmt::format("could not make a {} inside", kind));
+    EXPECT_EQ(host_sysv_id(kind, key), -1)
+        << why(r, fmt::format("made a {} that appeared on the host", kind));
     // The control experiment: with --share-ipc the same object does reach the host.
     const Result shared = run(ipc_checkpoint({"-d", "0", "--share-ipc", "--", probe(),
                                               "sysv-create", kind, std::to_string(key)}));
-    ASSERT_EQ(shared.code(), 0) << shared.describe();
-    EXPECT_NE(host_sysv_id(kind, key), -1) << "the shared namespace's " << kind << " is missing";
+    ASSERT_EQ(shared.code(), 0) << exited(shared, 0);
+    EXPECT_NE(host_sysv_id(kind, key), -1)
+        << why(shared, fmt::format("made a {} in the shared namespace that the host cannot see", kind));
   }
 }
 
@@ -200,50 +219,68 @@ TEST_F(IpcCheckpoint, ParentKilledDuringSetupMeansCommandNeverRuns) {
   const TempDir dir;
   const std::string marker = dir.path() + "/command-ran";
   Running running = start(ipc_checkpoint({"-v", "-d", "10000", "--", "touch", marker}));
-  ASSERT_TRUE(running.wait_for_output("doing setup work")) << running.out_so_far();
+  ASSERT_TRUE(running.wait_for_output("doing setup work"))
+      << why(fmt::format("ipc-checkpoint -v never printed \"doing setup work\" ({})",
+                         in_quotes(running.out_so_far())));
   const int id = announced_queue(running.out_so_far());
   running.send_signal(SIGKILL);
   const Result r = running.finish();
-  EXPECT_EQ(r.status, nslab::ExitStatus::killed(SIGKILL));
+  EXPECT_EQ(r.status, nslab::ExitStatus::killed(SIGKILL)) << why(r, "was not killed by SIGKILL");
   // The orphaned child and the janitor come to this subreaper; wait for them.
-  EXPECT_TRUE(leftover_processes().empty());
-  EXPECT_FALSE(std::filesystem::exists(marker)) << "COMMAND ran without a release";
-  EXPECT_FALSE(queue_exists_here(id)) << "SIGKILL left queue " << id << " behind";
+  EXPECT_TRUE(leftover_processes().empty())
+      << why("the child outlived its killed parent: it must exit when the checkpoint pipe "
+             "reaches end-of-file");
+  EXPECT_FALSE(std::filesystem::exists(marker))
+      << why("COMMAND ran although the parent died before releasing the child");
+  EXPECT_FALSE(queue_exists_here(id))
+      << why(fmt::format("SIGKILL left the System V queue {} on the host", id));
 }
 
 TEST_F(IpcCheckpoint, ChildDyingDuringSetupIsReportedAndCleanedUp) {
   Running running = start(ipc_checkpoint({"-v", "-d", "10000", "--", "true"}));
-  ASSERT_TRUE(running.wait_for_output("doing setup work")) << running.out_so_far();
+  ASSERT_TRUE(running.wait_for_output("doing setup work"))
+      << why(fmt::format("ipc-checkpoint -v never printed \"doing setup work\" ({})",
+                         in_quotes(running.out_so_far())));
   const std::string& out = running.out_so_far();
   std::smatch match;
-  ASSERT_TRUE(std::regex_search(out, match, std::regex("child (\\d+) is waiting"))) << out;
+  ASSERT_TRUE(std::regex_search(out, match, std::regex("child (\\d+) is waiting")))
+      << why(fmt::format("ipc-checkpoint -v printed no \"child PID is waiting\" ({})", in_quotes(out)));
   const int id = announced_queue(out);
-  ASSERT_EQ(::kill(std::stoi(match[1]), SIGKILL), 0);
+  ASSERT_EQ(::kill(std::stoi(match[1]), SIGKILL), 0) << why("the test could not kill the child");
   const Result r = running.finish();
-  EXPECT_EQ(r.code(), 137) << r.describe();
+  EXPECT_EQ(r.code(), 137) << exited(r, 137);
   EXPECT_EQ(r.err, "ipc-checkpoint: the child ended (killed by SIGKILL) during the setup\n")
-      << r.describe();
-  EXPECT_FALSE(queue_exists_here(id)) << "queue " << id << " left behind";
+      << complained(r, "ipc-checkpoint: the child ended (killed by SIGKILL) during the setup");
+  EXPECT_FALSE(queue_exists_here(id))
+      << why(fmt::format("the System V queue {} was left on the host", id));
 }
 
 TEST_F(IpcCheckpoint, InterruptDuringSetupCleansUp) {
   Running running = start(ipc_checkpoint({"-v", "-d", "10000", "--", "true"}));
-  ASSERT_TRUE(running.wait_for_output("doing setup work")) << running.out_so_far();
+  ASSERT_TRUE(running.wait_for_output("doing setup work"))
+      << why(fmt::format("ipc-checkpoint -v never printed \"doing setup work\" ({})",
+                         in_quotes(running.out_so_far())));
   const int id = announced_queue(running.out_so_far());
   running.send_signal(SIGINT);
   const Result r = running.finish();
-  EXPECT_EQ(r.code(), 130) << r.describe();
-  EXPECT_FALSE(queue_exists_here(id)) << "SIGINT left queue " << id << " behind";
+  EXPECT_EQ(r.code(), 130) << exited(r, 130);
+  EXPECT_FALSE(queue_exists_here(id))
+      << why(fmt::format("SIGINT left the System V queue {} on the host", id));
 }
 
 TEST_F(IpcCheckpoint, ExitStatusesFollowTheContract) {
-  EXPECT_EQ(run(ipc_checkpoint({"-d", "0", "sh", "-c", "exit 9"})).code(), 9);
-  EXPECT_EQ(run(ipc_checkpoint({"-d", "0", "nslab-no-such-command"})).code(), 127);
+  const Result nine = run(ipc_checkpoint({"-d", "0", "sh", "-c", "exit 9"}));
+  EXPECT_EQ(nine.code(), 9) << exited(nine, 9);
+  const Result missing = run(ipc_checkpoint({"-d", "0", "nslab-no-such-command"}));
+  EXPECT_EQ(missing.code(), 127) << exited(missing, 127);
   const Result bad_delay = run(ipc_checkpoint({"-d", "soon", "true"}));
-  EXPECT_EQ(bad_delay.code(), 125) << bad_delay.describe();
+  EXPECT_EQ(bad_delay.code(), 125) << exited(bad_delay, 125);
   EXPECT_EQ(bad_delay.err.substr(0, bad_delay.err.find('\n')),
-            "ipc-checkpoint: -d: expected a whole number from 0 to 3600000, got 'soon'");
-  EXPECT_EQ(run(ipc_checkpoint({"-h"})).code(), 0);
+            "ipc-checkpoint: -d: expected a whole number from 0 to 3600000, got 'soon'")
+      << complained(bad_delay,
+                    "ipc-checkpoint: -d: expected a whole number from 0 to 3600000, got 'soon'");
+  const Result help = run(ipc_checkpoint({"-h"}));
+  EXPECT_EQ(help.code(), 0) << exited(help, 0);
 }
 
 } // namespace

@@ -9,16 +9,17 @@ constexpr std::string_view kInUserNamespace = "(in a new user namespace) ";
 constexpr std::size_t kLongest = 120;
 constexpr int kStderrLines = 8;
 
-/// The command as a student would type it: no build directory, and not the
+/// The command as a student would type it: no build directories, and not the
 /// harness's own user namespace.
 std::string typed(const Result& r) {
   std::string command = r.command;
   if (command.starts_with(kInUserNamespace)) {
     command.erase(0, kInUserNamespace.size());
   }
-  const std::string bin = program("");
-  for (std::size_t at; (at = command.find(bin)) != std::string::npos;) {
-    command.erase(at, bin.size());
+  for (const std::string& directory : {program(""), probe().substr(0, probe().rfind('/') + 1)}) {
+    for (std::size_t at; (at = command.find(directory)) != std::string::npos;) {
+      command.erase(at, directory.size());
+    }
   }
   return command;
 }
