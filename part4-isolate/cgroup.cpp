@@ -397,11 +397,6 @@ Cgroup::Cgroup(const Layout& layout, const std::string& name, Trace trace)
     controllers_.push_back(hierarchy.controllers);
   }
   if (version_ == Version::kV2) {
-    // Only the real root is exempt from the rule vacate() deals with; it
-    // alone has no cgroup.type. The top of a cgroup namespace is not exempt.
-    if (exists(parents.front() + "/cgroup.type")) {
-      vacate(parents.front());
-    }
     enable_controllers(parents.front(), controllers_.front());
   }
   // The janitor makes the directories itself, so none of them ever exists
@@ -471,10 +466,16 @@ void Cgroup::enable_controllers(const std::string& parent,
       missing.push_back("+" + controller);
     }
   }
-  if (!missing.empty()) {
-    write_file(parent + "/cgroup.subtree_control", fmt::format("{}", fmt::join(missing, " ")),
-               trace_);
+  if (missing.empty()) {
+    return;
   }
+  // Only the real root is exempt from the rule vacate() deals with; it alone
+  // has no cgroup.type. The top of a cgroup namespace is not exempt.
+  if (exists(parent + "/cgroup.type")) {
+    vacate(parent);
+  }
+  write_file(parent + "/cgroup.subtree_control", fmt::format("{}", fmt::join(missing, " ")),
+             trace_);
 }
 // [enable-controllers]
 

@@ -16,6 +16,7 @@
 #include <fmt/core.h>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <iterator>
 #include <poll.h>
 #include <sstream>
 #include <sys/inotify.h>
@@ -296,6 +297,59 @@ TEST(CgroupFakeTree, AMissingControllerIsAnErrorAndLeavesNothing) {
         << error.what();
   }
   EXPECT_FALSE(exists(root.path() + "/isolate-test"));
+}
+
+// --- The v2 code path on this kernel's own v2 tree -----------------------------------
+
+/// This process's cgroup in the v2 tree, from /proc/self/mountinfo and
+/// /proc/self/cgroup; empty when there is no v2 tree.
+std::string own_v2_cgroup() {
+  std::istringstream mounts(read_file("/proc/self/mountinfo"));
+  for (std::string line; std::getline(mounts, line);) {
+    std::istringstream fields(line);
+    Words field{std::istream_iterator<std::string>(fields), {}};
+    const auto dash = std::find(field.begin(), field.end(), "-");
+    if (dash != field.end() && dash + 1 != field.end() && dash[1] == "cgroup2") {
+      std::istringstream cgroups(read_file("/proc/self/cgroup"));
+      for (std::string entry; std::getline(cgroups, entry);) {
+        if (entry.rfind("0::", 0) == 0) {
+          const std::string path = entry.substr(3);
+          return path == "/" ? field[4] : field[4] + path;
+        }
+      }
+    }
+  }
+  return {};
+}
+
+// Hybrid machines mount an empty v2 tree, pure v2 ones a full one: either
+// way the kernel's own cgroup.procs, cgroup.kill and rmdir are checked here,
+// with no controller involved.
+TEST(CgroupRealV2, JoinsKillsAndRemovesAPopulatedCgroup) {
+  const std::string own = own_v2_cgroup();
+  if (own.empty() || ::access((own + "/cgroup.procs").c_str(), W_OK) != 0) {
+    GTEST_SKIP() << "needs a cgroup v2 tree this test may write (root)";
+  }
+  Command sleeper{{"sleep", "30"}};
+  sleeper.close_stdin = false;
+  Running victim = start(sleeper);
+  const std::string name = unique_name("isolate-test");
+  Recorder recorder;
+  {
+    cgroup::Cgroup made({cgroup::Version::kV2, {{own, own, {}}}}, name, recorder.trace());
+    const std::string box = made.directories().at(0);
+    if (!exists(box + "/cgroup.kill")) {
+      GTEST_SKIP() << "this kernel has no cgroup.kill (Linux 5.14)";
+    }
+    made.join(victim.pid());
+    EXPECT_NE(read_file(fmt::format("/proc/{}/cgroup", victim.pid())).find(name + "/container"),
+              std::string::npos);
+    made.remove(); // kills the sleeper, then waits for its cgroup to empty
+    EXPECT_FALSE(exists(box));
+    EXPECT_EQ(recorder.commands.at(recorder.commands.size() - 3),
+              fmt::format("echo 1 > {}/cgroup.kill", box));
+  }
+  EXPECT_EQ(victim.finish().status.describe(), "killed by SIGKILL");
 }
 
 // --- isolate with limits, seen from the host ------------------------------------------
