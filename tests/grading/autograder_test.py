@@ -7,8 +7,8 @@ show.
 
 Usage: autograder_test.py --source-dir DIR [--keep]
 
-Slow (setup.sh builds a whole tree), so it has a label of its own,
-`autograder`, which `./lab test` leaves out and CI runs (.ci/run).
+Slow (setup.sh builds a whole tree), so ctest has it only in a build
+configured with -DNSLAB_TEST_AUTOGRADER=ON, as CI's (.ci/run).
 """
 
 import argparse
