@@ -78,9 +78,7 @@ TEST_F(UtsDemo, VerboseShowsBothHostnamesAndTheTable) {
 
 TEST_F(UtsDemo, KillingTheParentTakesTheChildWithIt) {
   Running running = start(Command{{program("uts-demo"), "--", "sh", "-c", "echo started; exec sleep 30"}});
-  ASSERT_TRUE(running.wait_for_output("started"))
-      << why(fmt::format("uts-demo -- sh -c 'echo started; ...' never printed \"started\" (it "
-                         "printed {})", in_quotes(running.out_so_far())));
+  ASSERT_TRUE(running.wait_for_output("started")) << never_printed(running, "started");
   running.send_signal(SIGKILL);
   const Result r = running.finish();
   EXPECT_EQ(r.status, nslab::ExitStatus::killed(SIGKILL)) << why(r, "was not killed by SIGKILL");

@@ -95,9 +95,7 @@ TEST_F(IpcCheckpoint, ParentsQueueExistsOnTheHostWhileTheChildRuns) {
   Command command = ipc_checkpoint({"-v", "-d", "0", "--", "sh", "-c", "echo started; read wait"});
   command.close_stdin = false;
   Running running = start(command);
-  ASSERT_TRUE(running.wait_for_output("started"))
-      << why(fmt::format("COMMAND never printed \"started\"; ipc-checkpoint printed {}",
-                         in_quotes(running.out_so_far())));
+  ASSERT_TRUE(running.wait_for_output("started")) << never_printed(running, "started");
   const int id = announced_queue(running.out_so_far());
   EXPECT_TRUE(queue_exists_here(id))
       << why(fmt::format("the parent's queue {} is missing on the host while the child runs", id));
@@ -220,8 +218,7 @@ TEST_F(IpcCheckpoint, ParentKilledDuringSetupMeansCommandNeverRuns) {
   const std::string marker = dir.path() + "/command-ran";
   Running running = start(ipc_checkpoint({"-v", "-d", "10000", "--", "touch", marker}));
   ASSERT_TRUE(running.wait_for_output("doing setup work"))
-      << why(fmt::format("ipc-checkpoint -v never printed \"doing setup work\" ({})",
-                         in_quotes(running.out_so_far())));
+      << never_printed(running, "doing setup work");
   const int id = announced_queue(running.out_so_far());
   running.send_signal(SIGKILL);
   const Result r = running.finish();
@@ -239,8 +236,7 @@ TEST_F(IpcCheckpoint, ParentKilledDuringSetupMeansCommandNeverRuns) {
 TEST_F(IpcCheckpoint, ChildDyingDuringSetupIsReportedAndCleanedUp) {
   Running running = start(ipc_checkpoint({"-v", "-d", "10000", "--", "true"}));
   ASSERT_TRUE(running.wait_for_output("doing setup work"))
-      << why(fmt::format("ipc-checkpoint -v never printed \"doing setup work\" ({})",
-                         in_quotes(running.out_so_far())));
+      << never_printed(running, "doing setup work");
   const std::string& out = running.out_so_far();
   std::smatch match;
   ASSERT_TRUE(std::regex_search(out, match, std::regex("child (\\d+) is waiting")))
@@ -258,8 +254,7 @@ TEST_F(IpcCheckpoint, ChildDyingDuringSetupIsReportedAndCleanedUp) {
 TEST_F(IpcCheckpoint, InterruptDuringSetupCleansUp) {
   Running running = start(ipc_checkpoint({"-v", "-d", "10000", "--", "true"}));
   ASSERT_TRUE(running.wait_for_output("doing setup work"))
-      << why(fmt::format("ipc-checkpoint -v never printed \"doing setup work\" ({})",
-                         in_quotes(running.out_so_far())));
+      << never_printed(running, "doing setup work");
   const int id = announced_queue(running.out_so_far());
   running.send_signal(SIGINT);
   const Result r = running.finish();

@@ -66,6 +66,11 @@ std::string lacks(const Result& r, std::string_view expected) {
   return why(r, fmt::format("did not print {}", in_quotes(expected)));
 }
 
+std::string never_printed(Running& running, std::string_view text) {
+  const Result r = running.finish();
+  return why(r, fmt::format("never printed {} (it printed {})", in_quotes(text), in_quotes(r.out)));
+}
+
 std::string complained(const Result& r, std::string_view expected) {
   return why(r, fmt::format("wrote {} to stderr, expected {}", in_quotes(r.err), in_quotes(expected)));
 }

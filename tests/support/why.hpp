@@ -39,6 +39,10 @@ namespace nslab::testing {
 /// `COMMAND did not print "..."`: stdout should have contained \p expected.
 [[nodiscard]] std::string lacks(const Result& r, std::string_view expected);
 
+/// For a started program that never printed \p text: waits for it to end
+/// (within its timeout), then says so, with its output and stderr.
+[[nodiscard]] std::string never_printed(Running& running, std::string_view text);
+
 /// `COMMAND wrote "..." to stderr, expected "..."`.
 [[nodiscard]] std::string complained(const Result& r, std::string_view expected);
 
