@@ -81,6 +81,9 @@ def main() -> int:
     arguments = parser.parse_args()
     source = arguments.source_dir.resolve()
     work = Path(tempfile.mkdtemp(prefix="nslab-autograder-test-"))
+    # Readable by all, as /autograder is: the rootless checks run the tree's
+    # programs as another user, which mkdtemp's 0700 would lock out.
+    work.chmod(0o755)
     root = work / "autograder"
     environment = {k: v for k, v in os.environ.items() if k != "NSLAB_REQUIRE_PRIVS"}
     environment["NSLAB_AUTOGRADER_ROOT"] = str(root)
