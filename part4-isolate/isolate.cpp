@@ -230,6 +230,8 @@ int container_main(const Options& options, const NetworkPlan& network, Handshake
   step("mount /tmp", mount_tmp);
   step("set the hostname", [&] { nslab::set_hostname(options.hostname); });
   step(fmt::format("network: {}", describe(network)), [&] { set_up_network(network); });
+  // Before PID 1 overwrites the memory that the old environment is in.
+  replace_environment(options.env);
   // [hardening-steps]
   // The restrictions, once setup no longer needs what they take away.
   step("read-only /proc/sys, mask /proc/kcore", protect_kernel_files);
@@ -246,7 +248,6 @@ int container_main(const Options& options, const NetworkPlan& network, Handshake
     step("load the seccomp filter", [&] { seccomp::load_filter(capabilities); });
   }
   // [hardening-steps]
-  replace_environment(options.env);
   if (options.init) {
     return run_init(options.command, errors);
   }
