@@ -1,6 +1,7 @@
 #include "nslab/checkpoint.hpp"
 
 #include "nslab/exit_status.hpp"
+#include "nslab/userns_policy.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -130,7 +131,13 @@ std::optional<ChildFailure> ErrorChannel::receive() {
   if (got != static_cast<long>(sizeof record)) {
     return std::nullopt; // end-of-file: the child exec'd or exited quietly
   }
-  return ChildFailure{record.errnum, record.exit_code, record.call, record.message};
+  ChildFailure failure{record.errnum, record.exit_code, record.call, record.message};
+  // Told here, in the parent, so that every program shows it under the
+  // child's error line without a word of its own.
+  if (const std::string hint = apparmor_userns_hint(failure.errnum); !hint.empty()) {
+    failure.message += "\n" + hint;
+  }
+  return failure;
 }
 
 } // namespace nslab

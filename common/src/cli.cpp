@@ -2,6 +2,7 @@
 
 #include "nslab/exit_status.hpp"
 #include "nslab/signals.hpp"
+#include "nslab/userns_policy.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -13,6 +14,18 @@
 
 namespace nslab {
 
+namespace {
+
+// An EPERM under Ubuntu's AppArmor restriction gets its cause and fix on the
+// next line, because "Operation not permitted" alone reads like a bug.
+void print_apparmor_hint(int errnum) {
+  if (const std::string hint = apparmor_userns_hint(errnum); !hint.empty()) {
+    fmt::print(stderr, "{}\n", hint);
+  }
+}
+
+} // namespace
+
 int run_main(std::string_view program_name, std::string_view usage,
              const std::function<int()>& body) {
   ignore_broken_pipe_signal();
@@ -23,6 +36,9 @@ int run_main(std::string_view program_name, std::string_view usage,
     return kExitOk;
   } catch (const UsageError& error) {
     fmt::print(stderr, "{}: {}\n{}", program_name, error.what(), usage);
+  } catch (const Error& error) {
+    fmt::print(stderr, "{}: {}\n", program_name, error.what());
+    print_apparmor_hint(error.code().value());
   } catch (const std::exception& error) {
     fmt::print(stderr, "{}: {}\n", program_name, error.what());
   }

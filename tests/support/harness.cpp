@@ -2,6 +2,7 @@
 
 #include "nslab/child.hpp"
 #include "nslab/error.hpp"
+#include "nslab/userns_policy.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -152,6 +153,12 @@ Running start(const Command& command) {
   const bool wrap = command.root_in_user_namespace && runs_in_user_namespace();
   const bool as_nobody = command.rootless && can_become_nobody();
   const UserNamespaceMaps maps;
+  // Said in the program's stderr if the harness cannot become root, so the
+  // failed check explains itself; built here, as the child may not allocate.
+  const std::string hint = nslab::apparmor_userns_hint(EPERM);
+  const std::string wrap_failure = fmt::format(
+      "nslab harness: could not become root in a new user namespace (like unshare -Ur){}{}\n",
+      hint.empty() ? "" : "\n", hint);
   Pipe input = make_pipe();
   Pipe output = make_pipe();
   Pipe errors = make_pipe();
@@ -170,6 +177,8 @@ Running start(const Command& command) {
       ::_exit(kExitSetupFailed);
     }
     if (wrap && !enter_user_namespace(maps)) {
+      [[maybe_unused]] const ssize_t ignored =
+          ::write(STDERR_FILENO, wrap_failure.data(), wrap_failure.size());
       ::_exit(kExitSetupFailed);
     }
     ::execvp(argv[0], argv.data());

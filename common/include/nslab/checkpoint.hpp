@@ -57,7 +57,10 @@ struct ChildFailure {
   int errnum = 0;        ///< The errno value, or 0 when there was none.
   int exit_code = 0;     ///< The exit status the program should use (125, 126 or 127).
   std::string call;      ///< The failing step, for example `sethostname`.
-  std::string message;   ///< The whole line, for example `sethostname(x): Invalid argument`.
+  /// The whole line, for example `sethostname(x): Invalid argument`. For an
+  /// EPERM under Ubuntu's AppArmor restriction, receive() adds a second line
+  /// with the cause and the fix (see apparmor_userns_hint()).
+  std::string message;
 };
 
 /// Carries a child's failure before exec back to the parent.
