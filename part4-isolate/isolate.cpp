@@ -12,6 +12,7 @@
 
 #include "cgroup.hpp"
 #include "capabilities.hpp"
+#include "etc_files.hpp"
 #include "init.hpp"
 #include "keyring.hpp"
 #include "mounts.hpp"
@@ -161,6 +162,14 @@ void set_up_network(const NetworkPlan& plan) {
 }
 // [container-network]
 
+/// eth0's address in the container, for /etc/hosts; none without veth.
+std::optional<std::string> container_address(const NetworkPlan& plan) {
+  if (plan.mode != NetMode::kVeth) {
+    return std::nullopt;
+  }
+  return nslab::net::format_ipv4(plan.subnet->container_address());
+}
+
 std::string describe(const NetworkPlan& plan) {
   if (plan.mode != NetMode::kVeth) {
     return std::string(net_mode_name(plan.mode));
@@ -217,6 +226,11 @@ int container_main(const Options& options, const NetworkPlan& network, Handshake
   }
   step("become root inside", become_root_inside);
   step("make every mount private", make_mounts_private);
+  std::vector<nslab::UniqueFd> volume_copies;
+  if (!options.volumes.empty()) {
+    volume_copies = step("copy the volumes' host directories",
+                         [&] { return open_volumes(options.volumes); });
+  }
   if (options.read_only) {
     step("bind the rootfs read-only", [&] { bind_read_only(options.rootfs); });
   } else {
@@ -228,6 +242,14 @@ int container_main(const Options& options, const NetworkPlan& network, Handshake
   step("mount /sys read-only", mount_sys);
   step("detach the old root", detach_old_root);
   step("mount /tmp", mount_tmp);
+  // Before the volumes: a volume on /etc then covers these files, rather
+  // than receiving them in the host's directory.
+  step("bind /etc/hostname and /etc/hosts", [&] {
+    provide_etc_files(options.hostname, hosts_text(options.hostname, container_address(network)));
+  });
+  if (!options.volumes.empty()) {
+    step("attach the volumes", [&] { attach_volumes(options.volumes, volume_copies); });
+  }
   step("set the hostname", [&] { nslab::set_hostname(options.hostname); });
   step(fmt::format("network: {}", describe(network)), [&] { set_up_network(network); });
   // Before PID 1 overwrites the memory that the old environment is in.
@@ -354,6 +376,7 @@ int main(int argc, char** argv) {
   return nslab::run_main("isolate", isolate::kUsage, [&] {
     isolate::Options options = isolate::parse_options(argc, argv);
     options.rootfs = isolate::resolve_rootfs(options.rootfs);
+    isolate::resolve_volumes(options.volumes);
     return isolate::run(options);
   });
 }

@@ -38,7 +38,10 @@ cat > etc/group <<'END'
 root:x:0:
 nogroup:x:65534:
 END
+# isolate mounts its own over both; they are here so that it has a file to
+# mount on even where the rootfs may not be written.
 echo "127.0.0.1 localhost" > etc/hosts
+echo "localhost" > etc/hostname
 
 cd ..
 rm -rf "$rootfs"

@@ -105,8 +105,12 @@ void mount_writable_layer(const std::string& rootfs) {
   // pivot_root(2) needs. It reads the rootfs (the lower layer) and writes
   // only into upper: the host's directory never changes. nosuid and nodev:
   // no set-user-ID file or device node in the layer or the rootfs counts.
+  // userxattr: overlayfs records its bookkeeping (a directory renamed into
+  // a lower one is "opaque") in trusted.* attributes, which a user
+  // namespace may not set; without user.* ones instead, rename(2) of a new
+  // directory fails with EXDEV, and dpkg cannot install a package.
   if (::mount("overlay", ".", "overlay", MS_NOSUID | MS_NODEV,
-              "lowerdir=.,upperdir=tmp/upper,workdir=tmp/work") != 0) {
+              "lowerdir=.,upperdir=tmp/upper,workdir=tmp/work,userxattr") != 0) {
     const int error = errno;
     throw std::runtime_error(fmt::format(
         "mount overlay on {}: {}; this kernel refuses overlayfs in a user namespace "

@@ -33,6 +33,9 @@ Options:
                            /etc/subuid and /etc/subgid lend you, if any)
   -e, --env NAME=VALUE     add to the clean environment (repeatable); it starts
                            with PATH, HOME=/root, HOSTNAME and TERM (if set)
+      --volume HOST_DIR:CONTAINER_DIR[:ro]
+                           share HOST_DIR at CONTAINER_DIR (made if missing),
+                           nosuid and nodev, read-only with :ro (repeatable)
       --net MODE           none (lo down), loopback (lo up) or veth (lo up, and
                            eth0 paired with a host link, 169.254.x.y/30). The
                            default is veth as root, loopback otherwise.
@@ -83,6 +86,7 @@ enum LongOnly : int {
   kCapAddOption,
   kCapDropOption,
   kSeccompOption,
+  kVolumeOption,
 };
 
 constexpr std::array kNetModes = {NetMode::kNone, NetMode::kLoopback, NetMode::kVeth};
@@ -173,6 +177,7 @@ Options parse_options(int argc, char** argv) {
       {"cap-add", required_argument, nullptr, kCapAddOption},
       {"cap-drop", required_argument, nullptr, kCapDropOption},
       {"seccomp", required_argument, nullptr, kSeccompOption},
+      {"volume", required_argument, nullptr, kVolumeOption},
       {"verbose", no_argument, nullptr, 'v'},
       {"help", no_argument, nullptr, 'h'},
       {nullptr, 0, nullptr, 0},
@@ -187,6 +192,7 @@ Options parse_options(int argc, char** argv) {
         case 'H': nslab::validate_hostname(value, "-H"); options.hostname = value; break;
         case 'u': options.users.map_user = parse_id_pair(value); break;
         case kRemapOption: options.users.userns_remap = parse_remap_base(value); break;
+        case kVolumeOption: options.volumes.push_back(parse_volume(value)); break;
         case 'e': add_user_variable(user_env, value); break;
         case kNetOption: options.net = parse_net_mode(value); break;
         case kIpOption: options.ip = nslab::net::parse_subnet(value); break;

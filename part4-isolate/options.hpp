@@ -6,6 +6,7 @@
 #include "capabilities.hpp"
 #include "netlink.hpp"
 #include "user_namespace.hpp"
+#include "volumes.hpp"
 
 #include <optional>
 #include <string>
@@ -26,6 +27,7 @@ struct Options {
   std::string rootfs;                ///< the new root: -r, else $ISOLATE_ROOTFS, else the build's
   std::string hostname = "isolate";  ///< -H
   UserRequest users;                 ///< -u or --userns-remap
+  std::vector<Volume> volumes;       ///< --volume, in the order given
   std::vector<std::string> env;      ///< the container's whole environment, NAME=VALUE each
   /// --net; unset means veth where isolate may create links, else loopback.
   std::optional<NetMode> net;

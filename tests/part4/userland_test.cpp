@@ -2,6 +2,7 @@
 // holds for the container's processes, and who owns on the host a file the
 // container chowned.
 #include "isolate_helpers.hpp"
+#include "etc_files.hpp"
 #include "subordinate_ids.hpp"
 
 #include <cstring>
@@ -242,6 +243,51 @@ TEST(IdRanges, RootlessWithoutSubordinateIdsMapsItsOwnAndSaysWhy) {
       << r.describe();
 }
 
+// --- /etc files ----------------------------------------------------------------
+
+TEST(EtcFiles, HostnameAndHostsAreTheContainersAndTheRootfsKeepsItsOwn) {
+  const std::string rootfs = NSLAB_ISOLATE_ROOTFS;
+  const std::string hosts_before = read_file(rootfs + "/etc/hosts");
+  const std::string hostname_before = read_file(rootfs + "/etc/hostname");
+  const Result r = run(isolate_command(
+      {"-H", "box", "--net", "loopback", "cat", "/etc/hostname", "/etc/hosts"}));
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.out, "box\n"
+                   "127.0.0.1\tlocalhost\n"
+                   "::1\tlocalhost ip6-localhost ip6-loopback\n"
+                   "127.0.1.1\tbox\n")
+      << r.describe();
+  EXPECT_EQ(read_file(rootfs + "/etc/hosts"), hosts_before);
+  EXPECT_EQ(read_file(rootfs + "/etc/hostname"), hostname_before);
+}
+
+TEST(EtcFiles, HostsNamesTheVethAddress) {
+  SKIP_UNLESS_HOST_ROOT("to make a veth pair");
+  const Result r = run(isolate_command({"-v", "-H", "box", "--net", "veth", "tail", "-n", "1",
+                                        "/etc/hosts"}));
+  ASSERT_EQ(r.code(), 0) << r.describe();
+  // -v names eth0's address: "... <-> eth0 169.254.X.Y/30 in the container".
+  const auto eth0 = r.out.find("<-> eth0 ");
+  ASSERT_NE(eth0, std::string::npos) << r.describe();
+  const std::string address = words(r.out.substr(eth0 + 9)).at(0);
+  const std::string bare_address = address.substr(0, address.find('/'));
+  EXPECT_NE(r.out.find(fmt::format("\n{}\tbox\n", bare_address)), std::string::npos)
+      << r.describe();
+}
+
+TEST(EtcFiles, AReadOnlyRootfsGetsThemToo) {
+  const Result r =
+      run(isolate_command({"--read-only", "-H", "ro", "--net", "none", "cat", "/etc/hostname"}));
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.out, "ro\n") << r.describe();
+}
+
+TEST(EtcFiles, NothingIsLeftInTheContainersTmp) {
+  const Result r = run(isolate_command({"ls", "-A", "/tmp"}));
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.out, "") << r.describe();
+}
+
 // --- the pieces --------------------------------------------------------------
 
 TEST(SubordinateRanges, FoundByNameOrNumberAndTheFirstOneWins) {
@@ -264,6 +310,13 @@ TEST(SubordinateRanges, MalformedLinesAreSkipped) {
                            "alice:200000:10\n";
   EXPECT_EQ(isolate::find_subordinate_range(file, "alice", 1000),
             (isolate::SubordinateRange{200000, 10}));
+}
+
+TEST(HostsText, NamesTheHostOnItsAddressOrOn127_0_1_1) {
+  EXPECT_EQ(isolate::hosts_text("box", std::nullopt),
+            "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tbox\n");
+  EXPECT_NE(isolate::hosts_text("box", "169.254.0.2").find("\n169.254.0.2\tbox\n"),
+            std::string::npos);
 }
 
 TEST(IdMapText, OneLinePerRange) {

@@ -1,0 +1,165 @@
+// part4: isolate --volume, checked from the host: what the container wrote
+// lands in the host directory, :ro refuses every write down the whole tree,
+// and a bad volume costs one line and 125 before anything is set up.
+#include "isolate_helpers.hpp"
+
+#include "nslab/error.hpp"
+
+#include <fcntl.h>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <fmt/core.h>
+#include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+namespace {
+
+using namespace nslab::testing;
+using namespace isolate_test;
+
+/// The container directory the tests use: under /tmp, which is a tmpfs
+/// inside, so making it writes nothing into the rootfs.
+constexpr const char* kInside = "/tmp/vol";
+
+Result isolate_sh(Words options, const std::string& script) {
+  options.insert(options.end(), {"sh", "-c", script});
+  return run(isolate_command(std::move(options)));
+}
+
+std::string volume(const TempDir& dir, const char* mode = "") {
+  return fmt::format("{}:{}{}", dir.path(), kInside, mode);
+}
+
+/// A tmpfs mounted on \p path in a mount namespace of this test process
+/// alone (ctest runs each test in a process of its own), so the host never
+/// sees it. Needs root.
+bool mount_private_tmpfs(const std::string& path) {
+  return ::unshare(CLONE_NEWNS) == 0 &&
+         ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+         ::mount("tmpfs", path.c_str(), "tmpfs", 0, "size=64k") == 0;
+}
+
+/// The mountinfo line of \p point inside the container, "" if none.
+std::string mount_line(const std::string& mountinfo, const std::string& point) {
+  for (const std::string& line : lines(mountinfo)) {
+    const Words fields = words(line);
+    if (fields.size() > 4 && fields[4] == point) {
+      return line;
+    }
+  }
+  return "";
+}
+
+TEST(Volumes, FileWrittenInsideAReadWriteVolumeAppearsOnTheHost) {
+  const TempDir dir;
+  std::ofstream(dir.path() + "/from-host") << "host\n";
+  const Result r =
+      isolate_sh({"--volume", volume(dir)}, "cat /tmp/vol/from-host && echo inside > /tmp/vol/new");
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.out, "host\n") << r.describe();
+  EXPECT_EQ(read_file(dir.path() + "/new"), "inside\n");
+}
+
+TEST(Volumes, MissingContainerDirIsMadeInTheWritableLayer) {
+  const TempDir dir;
+  const std::string rootfs = NSLAB_ISOLATE_ROOTFS;
+  const Result r = isolate_sh({"--volume", dir.path() + ":/srv/new/data"},
+                              "echo deep > /srv/new/data/file");
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(read_file(dir.path() + "/file"), "deep\n");
+  EXPECT_FALSE(std::filesystem::exists(rootfs + "/srv")) << "the host's rootfs was written";
+}
+
+TEST(Volumes, ReadOnlyVolumeRefusesWritesWithErofs) {
+  const TempDir dir;
+  std::ofstream(dir.path() + "/kept") << "host\n";
+  const Result r = isolate_sh({"--volume", volume(dir, ":ro")},
+                              "cat /tmp/vol/kept; echo x > /tmp/vol/kept; rm /tmp/vol/kept; "
+                              "touch /tmp/vol/new; true");
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.out, "host\n") << r.describe();
+  EXPECT_EQ(lines(r.err).size(), 3u) << r.describe();
+  for (const std::string& line : lines(r.err)) {
+    EXPECT_NE(line.find("Read-only file system"), std::string::npos) << r.describe();
+  }
+  EXPECT_EQ(read_file(dir.path() + "/kept"), "host\n");
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/new"));
+}
+
+TEST(Volumes, ReadOnlyCoversMountsBelowTheHostDirectoryToo) {
+  if (runs_in_user_namespace()) {
+    GTEST_SKIP() << "needs root to mount a tmpfs below the volume's host directory";
+  }
+  const TempDir dir;
+  const std::string below = dir.path() + "/below";
+  std::filesystem::create_directory(below);
+  ASSERT_TRUE(mount_private_tmpfs(below)) << std::strerror(errno);
+  const Result r = isolate_sh({"--volume", volume(dir, ":ro")},
+                              "touch /tmp/vol/below/new; grep ' /tmp/vol' /proc/self/mountinfo");
+  EXPECT_NE(r.err.find("Read-only file system"), std::string::npos) << r.describe();
+  EXPECT_FALSE(std::filesystem::exists(below + "/new"));
+  // Both mounts, the volume and the one below it, read-only.
+  const std::string mountinfo = r.out;
+  for (const std::string point : {"/tmp/vol", "/tmp/vol/below"}) {
+    const Words fields = words(mount_line(mountinfo, point));
+    ASSERT_GT(fields.size(), 5u) << point << " is not mounted:\n" << r.describe();
+    EXPECT_EQ(fields[5].rfind("ro,", 0), 0u) << point << ":\n" << r.describe();
+  }
+  ::umount2(below.c_str(), MNT_DETACH);
+}
+
+TEST(Volumes, MountIsNosuidNodevPrivateAndInvisibleToTheHost) {
+  const TempDir dir;
+  // As root, from a mount namespace of the test's own where every mount is
+  // shared, as systemd makes the host's: a careless copy would stay in
+  // the peer group.
+  if (!runs_in_user_namespace()) {
+    ASSERT_EQ(::unshare(CLONE_NEWNS), 0) << std::strerror(errno);
+    ASSERT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_SHARED, nullptr), 0) << std::strerror(errno);
+  }
+  const std::string host_mounts = read_file("/proc/self/mountinfo");
+  const Result r = isolate_sh({"--volume", volume(dir)}, "cat /proc/self/mountinfo");
+  ASSERT_EQ(r.code(), 0) << r.describe();
+  const Words fields = words(mount_line(r.out, kInside));
+  ASSERT_GT(fields.size(), 6u) << r.describe();
+  EXPECT_NE(fields[5].find("nosuid"), std::string::npos) << r.describe();
+  EXPECT_NE(fields[5].find("nodev"), std::string::npos) << r.describe();
+  // Optional fields (shared:N, master:N) sit between the options and "-".
+  EXPECT_EQ(fields[6], "-") << "the volume is tied to a peer group:\n" << r.describe();
+  EXPECT_EQ(read_file("/proc/self/mountinfo"), host_mounts);
+}
+
+TEST(Volumes, RelativeHostDirIsTakenFromTheWorkingDirectory) {
+  const TempDir dir;
+  std::filesystem::create_directory(dir.path() + "/sub");
+  std::ofstream(dir.path() + "/sub/mark") << "relative\n";
+  // env -C: isolate starts in dir, where "sub" is the volume.
+  const Result r = run(prefixed({"env", "-C", dir.path()},
+                                {"--volume", "sub:/tmp/vol:ro", "cat", "/tmp/vol/mark"}));
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.out, "relative\n") << r.describe();
+}
+
+TEST(Volumes, MissingHostDirGives125AndOneLineBeforeAnyNamespace) {
+  const TempDir dir;
+  const std::string missing = dir.path() + "/missing";
+  const Result r = run(isolate_command({"-v", "--volume", missing + ":/data", "true"}));
+  EXPECT_EQ(r.code(), 125) << r.describe();
+  EXPECT_EQ(r.err, fmt::format("isolate: --volume {0}:/data: {0}: No such file or directory\n",
+                               missing))
+      << r.describe();
+  EXPECT_EQ(r.out, "") << "a setup step ran:\n" << r.describe();
+}
+
+TEST(Volumes, BadSpecGives125NamingTheOption) {
+  for (const char* spec : {"nocolon", ":/data", "/tmp:data", "/tmp:/", "/tmp:/data:rx"}) {
+    const Result r = run(isolate_command({"--volume", spec, "true"}));
+    EXPECT_EQ(r.code(), 125) << r.describe();
+    EXPECT_EQ(r.err.rfind(fmt::format("isolate: --volume {}: ", spec), 0), 0u) << r.describe();
+  }
+}
+
+} // namespace
