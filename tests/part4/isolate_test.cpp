@@ -275,7 +275,8 @@ TEST_F(Isolate, MountTableInsideHasNoHostMountPoints) {
   ASSERT_EQ(r.code(), 0) << r.describe();
   Names expected = {"/",          "/proc",        "/dev",    "/dev/null", "/dev/zero",
                     "/dev/full",  "/dev/random",  "/dev/urandom", "/dev/tty",
-                    "/dev/pts",   "/dev/shm",     "/sys",    "/tmp"};
+                    "/dev/pts",   "/dev/shm",     "/sys",    "/tmp",
+                    "/etc/hostname", "/etc/hosts"};
   // The read-only and masked kernel files (see hardening_test.cpp), each a
   // mount of its own where this kernel has it.
   for (const char* path : {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus",
