@@ -33,14 +33,30 @@ std::string volume(const TempDir& dir, const char* mode = "") {
   return fmt::format("{}:{}{}", dir.path(), kInside, mode);
 }
 
-/// A tmpfs mounted on \p path in a mount namespace of this test process
+/// A tmpfs mounted on a directory in a mount namespace of this test process
 /// alone (ctest runs each test in a process of its own), so the host never
-/// sees it. Needs root.
-bool mount_private_tmpfs(const std::string& path) {
-  return ::unshare(CLONE_NEWNS) == 0 &&
-         ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
-         ::mount("tmpfs", path.c_str(), "tmpfs", 0, "size=64k") == 0;
-}
+/// sees it. Needs root. Unmounted on destruction, also after a failed
+/// assertion, so that the TempDir around it can be removed.
+class PrivateTmpfs {
+public:
+  explicit PrivateTmpfs(std::string path) : path_(std::move(path)) {
+    mounted_ = ::unshare(CLONE_NEWNS) == 0 &&
+               ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+               ::mount("tmpfs", path_.c_str(), "tmpfs", 0, "size=64k") == 0;
+  }
+  PrivateTmpfs(const PrivateTmpfs&) = delete;
+  PrivateTmpfs& operator=(const PrivateTmpfs&) = delete;
+  ~PrivateTmpfs() {
+    if (mounted_) {
+      ::umount2(path_.c_str(), MNT_DETACH);
+    }
+  }
+  [[nodiscard]] bool mounted() const { return mounted_; }
+
+private:
+  std::string path_;
+  bool mounted_ = false;
+};
 
 /// The mountinfo line of \p point inside the container, "" if none.
 std::string mount_line(const std::string& mountinfo, const std::string& point) {
@@ -96,7 +112,8 @@ TEST(Volumes, ReadOnlyCoversMountsBelowTheHostDirectoryToo) {
   const TempDir dir;
   const std::string below = dir.path() + "/below";
   std::filesystem::create_directory(below);
-  ASSERT_TRUE(mount_private_tmpfs(below)) << std::strerror(errno);
+  const PrivateTmpfs tmpfs(below);
+  ASSERT_TRUE(tmpfs.mounted()) << std::strerror(errno);
   const Result r = isolate_sh({"--volume", volume(dir, ":ro")},
                               "touch /tmp/vol/below/new; grep ' /tmp/vol' /proc/self/mountinfo");
   EXPECT_NE(r.err.find("Read-only file system"), std::string::npos) << r.describe();
@@ -108,7 +125,6 @@ TEST(Volumes, ReadOnlyCoversMountsBelowTheHostDirectoryToo) {
     ASSERT_GT(fields.size(), 5u) << point << " is not mounted:\n" << r.describe();
     EXPECT_EQ(fields[5].rfind("ro,", 0), 0u) << point << ":\n" << r.describe();
   }
-  ::umount2(below.c_str(), MNT_DETACH);
 }
 
 TEST(Volumes, MountIsNosuidNodevPrivateAndInvisibleToTheHost) {
