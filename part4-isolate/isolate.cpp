@@ -20,6 +20,7 @@
 #include "options.hpp"
 #include "seccomp.hpp"
 #include "steps.hpp"
+#include "terminal.hpp"
 #include "user_namespace.hpp"
 
 #include "nslab/checkpoint.hpp"
@@ -211,6 +212,7 @@ void make_cgroup_namespace() { nslab::check(::unshare(CLONE_NEWCGROUP), "unshare
 // [container-main]
 /// The child, from clone(2) to exec: it runs inside all the new namespaces.
 int container_main(const Options& options, const NetworkPlan& network, Handshake& handshake,
+                   const TerminalPlan& terminal, MasterHandoff& handoff,
                    nslab::ErrorChannel& errors, const nslab::Narrator& say) {
   using Outcome = nslab::Checkpoint::Outcome;
   // Until the parent has written our id maps we are "nobody" in here and may
@@ -252,6 +254,8 @@ int container_main(const Options& options, const NetworkPlan& network, Handshake
   }
   step("set the hostname", [&] { nslab::set_hostname(options.hostname); });
   step(fmt::format("network: {}", describe(network)), [&] { set_up_network(network); });
+  step(terminal.pty ? "new session, /dev/pts/0 its terminal" : "new session, no terminal",
+       [&] { take_terminal(terminal, handoff); });
   // Before PID 1 overwrites the memory that the old environment is in.
   replace_environment(options.env);
   // [hardening-steps]
@@ -299,6 +303,24 @@ void explain_memory_kills(const cgroup::Cgroup& limits, const nslab::Narrator& s
   }
 }
 
+// [supervise]
+/// Waits for the container, relaying its terminal if it has one.
+nslab::ExitStatus supervise(nslab::Child& child, nslab::SignalFd& signals,
+                            const TerminalPlan& terminal, MasterHandoff& handoff) {
+  // In a session of its own, the container is out of reach of our
+  // terminal's signals: Ctrl-C reaches only us, so we pass it on.
+  constexpr auto kForward = nslab::TerminalSignals::kForward;
+  if (!terminal.pty) {
+    return nslab::wait_forwarding_signals(child, signals, kSignalGrace, kForward);
+  }
+  // The container has exec'd, so its terminal is waiting in the socket.
+  // On every way out of here, ~Relay gives the invoker's terminal its mode
+  // back, before isolate prints anything more.
+  Relay relay(handoff.receive());
+  return nslab::wait_forwarding_signals(child, signals, kSignalGrace, kForward, &relay);
+}
+// [supervise]
+
 // [parent-main]
 int run(const Options& options) {
   const nslab::Narrator say(options.verbose);
@@ -318,16 +340,20 @@ int run(const Options& options) {
   const NetworkPlan network =
       step("plan the network", [&] { return plan_network(options, host, say); });
   Handshake handshake;
+  const TerminalPlan terminal = plan_terminal(options.tty);
+  MasterHandoff handoff;
   nslab::ErrorChannel errors;
   nslab::Child child = step("clone into new namespaces", [&] {
     return nslab::clone_child(kNamespaceFlags, [&] {
       // The child's copy of the lock's socket would keep the lock held
       // through the whole container setup, until the exec closes it.
       host.lock.reset();
-      return errors.report_failures(
-          [&] { return container_main(options, network, handshake, errors, say); });
+      return errors.report_failures([&] {
+        return container_main(options, network, handshake, terminal, handoff, errors, say);
+      });
     });
   });
+  handoff.close_child_end();
   // If anything below throws, ~Child kills the waiting child.
   step(ids.newuidmap.empty() ? "write uid_map, setgroups, gid_map" : "run newuidmap, newgidmap",
        [&] { apply_id_maps(child.pid(), ids); });
@@ -360,7 +386,7 @@ int run(const Options& options) {
     child.wait();
     return failure->exit_code;
   }
-  const nslab::ExitStatus status = nslab::wait_forwarding_signals(child, signals, kSignalGrace);
+  const nslab::ExitStatus status = supervise(child, signals, terminal, handoff);
   say.parent("the container {}", status.describe());
   if (limits && say.enabled()) {
     explain_memory_kills(*limits, say);

@@ -61,6 +61,12 @@ Options:
                            AUDIT_WRITE SETFCAP
       --seccomp PROFILE    default (a filter like Docker's: keyctl, bpf,
                            mount, reboot, ... fail with EPERM) or unconfined
+      --tty                give COMMAND a pseudo-terminal of its own, relayed
+                           to isolate's stdin and stdout (the default when
+                           stdin is a terminal, which is put in raw mode)
+      --no-tty             no pseudo-terminal: stdin, stdout and stderr pass
+                           straight through. Either way COMMAND runs in a new
+                           session, without isolate's controlling terminal.
   -v, --verbose            show each setup step with its time in
                            microseconds, and the namespace table
   -h, --help               show this help and exit
@@ -87,6 +93,8 @@ enum LongOnly : int {
   kCapDropOption,
   kSeccompOption,
   kVolumeOption,
+  kTtyOption,
+  kNoTtyOption,
 };
 
 constexpr std::array kNetModes = {NetMode::kNone, NetMode::kLoopback, NetMode::kVeth};
@@ -113,6 +121,15 @@ void add_user_variable(std::vector<std::string>& env, std::string assignment) {
     throw nslab::UsageError(fmt::format("-e: expected NAME=VALUE, got '{}'", assignment));
   }
   set_variable(env, std::move(assignment));
+}
+
+/// Records --tty or --no-tty; asking for both cannot mean anything.
+void choose_tty(TtyChoice& tty, TtyChoice choice, std::string_view option) {
+  if (tty != TtyChoice::kAuto && tty != choice) {
+    throw nslab::UsageError(fmt::format("{}: cannot be combined with {}", option,
+                                        choice == TtyChoice::kAlways ? "--no-tty" : "--tty"));
+  }
+  tty = choice;
 }
 
 /// The clean environment COMMAND starts with; nothing else of the host's leaks in.
@@ -178,6 +195,8 @@ Options parse_options(int argc, char** argv) {
       {"cap-drop", required_argument, nullptr, kCapDropOption},
       {"seccomp", required_argument, nullptr, kSeccompOption},
       {"volume", required_argument, nullptr, kVolumeOption},
+      {"tty", no_argument, nullptr, kTtyOption},
+      {"no-tty", no_argument, nullptr, kNoTtyOption},
       {"verbose", no_argument, nullptr, 'v'},
       {"help", no_argument, nullptr, 'h'},
       {nullptr, 0, nullptr, 0},
@@ -204,6 +223,8 @@ Options parse_options(int argc, char** argv) {
         case kCapAddOption: caps::record(options.capabilities, value, true, "--cap-add"); break;
         case kCapDropOption: caps::record(options.capabilities, value, false, "--cap-drop"); break;
         case kSeccompOption: options.seccomp = parse_seccomp_profile(value); break;
+        case kTtyOption: choose_tty(options.tty, TtyChoice::kAlways, "--tty"); break;
+        case kNoTtyOption: choose_tty(options.tty, TtyChoice::kNever, "--no-tty"); break;
         case 'v': options.verbose = true; break;
         }
       });

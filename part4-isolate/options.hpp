@@ -22,6 +22,13 @@ enum class NetMode {
   kVeth,     ///< `lo` up, plus a veth pair to the host (needs host root)
 };
 
+/// Whether the container gets a pseudo-terminal of its own (see terminal.hpp).
+enum class TtyChoice {
+  kAuto,   ///< when isolate's stdin is a terminal
+  kAlways, ///< --tty
+  kNever,  ///< --no-tty
+};
+
 /// Everything isolate was asked to do.
 struct Options {
   std::string rootfs;                ///< the new root: -r, else $ISOLATE_ROOTFS, else the build's
@@ -38,6 +45,7 @@ struct Options {
   bool read_only = false;
   caps::Changes capabilities;        ///< --cap-add, --cap-drop
   bool seccomp = true;               ///< false for --seccomp unconfined
+  TtyChoice tty = TtyChoice::kAuto;  ///< --tty, --no-tty
   bool verbose = false;              ///< -v
   std::vector<std::string> command;  ///< COMMAND [ARG...]
 };

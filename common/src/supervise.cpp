@@ -4,27 +4,39 @@
 #include "nslab/error.hpp"
 
 #include <cerrno>
-#include <poll.h>
 
 namespace nslab {
 
 ExitStatus wait_forwarding_signals(Child& child, SignalFd& signals,
-                                   std::optional<std::chrono::milliseconds> grace) {
+                                   std::optional<std::chrono::milliseconds> grace,
+                                   TerminalSignals terminal_signals, WaitCompanion* companion) {
   std::optional<SteadyClock::time_point> kill_deadline;
+  std::vector<pollfd> watched;
   while (true) {
-    pollfd watched[] = {{child.pidfd(), POLLIN, 0}, {signals.fd(), POLLIN, 0}};
-    const int ready = ::poll(watched, 2, poll_timeout(kill_deadline));
-    if (ready < 0 && errno != EINTR) {
+    watched = {{child.pidfd(), POLLIN, 0}, {signals.fd(), POLLIN, 0}};
+    if (companion) {
+      companion->watch(watched);
+    }
+    if (::poll(watched.data(), watched.size(), poll_timeout(kill_deadline)) < 0 &&
+        errno != EINTR) {
       throw_errno("poll", "child and signals");
     }
+    // The companion first: what the child wrote just before it exited is
+    // still relayed in order.
+    if (companion) {
+      companion->serve(std::span<const pollfd>(watched).subspan(2));
+    }
     if (watched[0].revents != 0) {
+      if (companion) {
+        companion->child_exited();
+      }
       return child.wait();
     }
-    if (ready == 0) { // the grace period ran out
+    if (kill_deadline && SteadyClock::now() >= *kill_deadline) { // the grace ran out
       return child.kill_and_wait();
     }
     while (const auto signal = signals.take()) {
-      if (!sent_by_terminal(*signal)) {
+      if (terminal_signals == TerminalSignals::kForward || !sent_by_terminal(*signal)) {
         child.send_signal(static_cast<int>(signal->ssi_signo));
       }
       if (grace && !kill_deadline) {

@@ -3,6 +3,7 @@
 // the suite runs as root), and asserts from the host that it failed and
 // that the host is as it was.
 #include "harness.hpp"
+#include "private_rootfs.hpp"
 
 #include <cerrno>
 #include <cstdint>
@@ -26,11 +27,6 @@ namespace {
 using namespace nslab::testing;
 using Words = std::vector<std::string>;
 namespace fs = std::filesystem;
-
-/// The ids a rootless run uses when the suite may switch to them (see
-/// Command::rootless).
-constexpr uid_t kNobody = 65534;
-constexpr gid_t kNogroup = 65534;
 
 std::string read_file(const std::string& path) {
   std::ifstream file(path);
@@ -67,38 +63,6 @@ Tree snapshot(const std::string& root) {
   }
   return tree;
 }
-
-/// A private copy of the busybox rootfs, owned by the user isolate runs as,
-/// so that the container's root could write to it if nothing stopped it:
-/// the strongest position for an attack on the host's rootfs directory.
-class PrivateRootfs {
-public:
-  explicit PrivateRootfs(bool rootless) {
-    fs::copy(NSLAB_ISOLATE_ROOTFS, path(),
-             fs::copy_options::recursive | fs::copy_options::copy_symlinks);
-    // The static observer, to attack from inside with system calls that
-    // busybox has no applet for.
-    fs::copy_file(probe(), path() + "/bin/nslab-probe");
-    // TempDir is 0700: the user isolate runs as must reach the copy.
-    fs::permissions(dir_.path(), fs::perms::owner_all | fs::perms::group_exec |
-                                     fs::perms::others_exec);
-    if (rootless) {
-      give_to_nobody();
-    }
-  }
-  [[nodiscard]] std::string path() const { return dir_.path() + "/rootfs"; }
-
-private:
-  /// Fails harmlessly when the suite runs unprivileged: then nobody is not
-  /// who runs isolate, and the copy is the caller's own already.
-  void give_to_nobody() const {
-    ::lchown(path().c_str(), kNobody, kNogroup);
-    for (const auto& entry : fs::recursive_directory_iterator(path())) {
-      ::lchown(entry.path().c_str(), kNobody, kNogroup);
-    }
-  }
-  TempDir dir_;
-};
 
 /// The parameter: true for a rootless run.
 class Hardening : public ::testing::TestWithParam<bool> {

@@ -59,33 +59,6 @@ bool enter_user_namespace(const UserNamespaceMaps& maps) {
          write_file_raw("/proc/self/gid_map", maps.gid_map.c_str());
 }
 
-/// The ids Command::rootless runs a program as: nobody and nogroup.
-constexpr uid_t kNobody = 65534;
-constexpr gid_t kNogroup = 65534;
-
-/// Becomes nobody:nogroup in a forked child (async-signal-safe calls only).
-/// Groups first, while we may still change them, the uid last. False if
-/// the caller may not switch ids, which means it is unprivileged already.
-bool become_nobody() {
-  return ::setgroups(0, nullptr) == 0 && ::setresgid(kNogroup, kNogroup, kNogroup) == 0 &&
-         ::setresuid(kNobody, kNobody, kNobody) == 0;
-}
-
-/// True when the test process may switch to nobody, found by trying in a
-/// forked child, once.
-bool can_become_nobody() {
-  static const bool can = [] {
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      ::_exit(become_nobody() ? 0 : 1);
-    }
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  }();
-  return can;
-}
-
 bool can_create_namespaces() {
   const pid_t pid = ::fork();
   if (pid == 0) {
@@ -120,7 +93,30 @@ std::vector<pid_t> children_of_self() {
   return pids;
 }
 
+/// The ids Command::rootless runs a program as: nobody and nogroup.
+constexpr uid_t kNobody = 65534;
+constexpr gid_t kNogroup = 65534;
+
 } // namespace
+
+// Groups first, while we may still change them, the uid last.
+bool become_nobody() {
+  return ::setgroups(0, nullptr) == 0 && ::setresgid(kNogroup, kNogroup, kNogroup) == 0 &&
+         ::setresuid(kNobody, kNobody, kNobody) == 0;
+}
+
+bool can_become_nobody() {
+  static const bool can = [] {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      ::_exit(become_nobody() ? 0 : 1);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }();
+  return can;
+}
 
 void adopt_orphans() {
   // Once is enough: the flag stays for the life of the process.

@@ -62,6 +62,14 @@ struct Result {
 /// by trying, once, never by comparing uids.
 [[nodiscard]] bool runs_in_user_namespace();
 
+/// True when the test process may switch to nobody (it runs as root), as
+/// Command::rootless does. Found by trying in a forked child, once.
+[[nodiscard]] bool can_become_nobody();
+
+/// Becomes nobody:nogroup with no supplementary groups, for a forked child
+/// about to exec (async-signal-safe calls only). False if not allowed.
+[[nodiscard]] bool become_nobody();
+
 /// A program started by start(). Its stdout and stderr are collected while
 /// the test waits. Destroying it kills and reaps it if it is still running.
 class Running {

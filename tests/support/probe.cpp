@@ -8,6 +8,9 @@
 //                                           harmless arguments: one line "NAME ok" or "NAME ERRNO"
 //   nslab-probe key-read SERIAL             read key SERIAL: print its payload, or the errno name
 //   nslab-probe ptrace PID                  PTRACE_SEIZE PID: print "ok" or the errno name
+//   nslab-probe tiocsti TEXT                push TEXT into the terminal on stdin with
+//                                           ioctl(TIOCSTI), as if typed: print "typed N",
+//                                           or "refused" and the errno name (exit 1)
 //
 // KIND is one of the three System V IPC kinds: queue, semaphore or shm.
 //
@@ -105,6 +108,18 @@ int seize(pid_t pid) {
   return result == 0 ? 0 : 1;
 }
 
+
+int type_into_terminal(const char* text) {
+  for (const char* key = text; *key != '\0'; ++key) {
+    if (::ioctl(STDIN_FILENO, TIOCSTI, key) != 0) {
+      std::printf("refused %s\n", ::strerrorname_np(errno));
+      return 1;
+    }
+  }
+  std::printf("typed %zu\n", std::strlen(text));
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -131,8 +146,11 @@ int main(int argc, char** argv) {
   if (argc == 3 && std::strcmp(argv[1], "ptrace") == 0) {
     return seize(static_cast<pid_t>(std::atoi(argv[2])));
   }
+  if (argc == 3 && std::strcmp(argv[1], "tiocsti") == 0) {
+    return type_into_terminal(argv[2]);
+  }
   std::fprintf(stderr, "usage: nslab-probe sysv-queue-exists ID | sysv-create KIND KEY |"
                        " sysv-key-exists KIND KEY (KIND: queue, semaphore, shm) | syscalls |"
-                       " key-read SERIAL | ptrace PID\n");
+                       " key-read SERIAL | ptrace PID | tiocsti TEXT\n");
   return 2;
 }
