@@ -56,11 +56,11 @@ Options parse_options(int argc, char** argv) {
           options.verbose = true;
           break;
         case 'n':
+          nslab::validate_hostname(value, "-n");
           options.hostname = value;
           break;
         }
       });
-  nslab::validate_hostname(options.hostname, "-n");
   options.command = nslab::command_or_shell(argc, argv, first_word);
   return options;
 }

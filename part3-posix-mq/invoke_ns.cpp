@@ -143,6 +143,7 @@ Options parse_options(int argc, char** argv) {
         }
       });
   options.command.assign(argv + first_word, argv + argc);
+  nslab::reject_empty_command(options.command);
   return options;
 }
 // [parse-options]

@@ -90,10 +90,13 @@ std::string resolve_rootfs(const std::string& rootfs) {
   }
   // pivot_root(2) would fail with a bare ENOENT that names the rootfs, not
   // what is missing in it.
+  // lstat, not stat: a tmp that is a symlink (to /, say) would park the old
+  // root somewhere else and fail later with a misleading EBUSY.
   const std::string put_old = fmt::format("{}/tmp", resolved.get());
-  if (::stat(put_old.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+  if (::lstat(put_old.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
     throw std::runtime_error(fmt::format(
-        "rootfs({}): needs a directory {}, where pivot_root parks the old root", rootfs, put_old));
+        "rootfs({}): {} must be a plain directory (not a symlink), where pivot_root parks the "
+        "old root", rootfs, put_old));
   }
   return resolved.get();
 }
@@ -208,6 +211,20 @@ void replace_environment(const std::vector<std::string>& env) {
 /// container's as a child of it.
 void make_cgroup_namespace() { nslab::check(::unshare(CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP"); }
 // [cgroup-namespace]
+
+/// For a COMMAND the rootfs lacks (127): the first thing to know is that
+/// the container has its own /bin, and for the busybox rootfs what is in it.
+std::string missing_program_hint(const nslab::ChildFailure& failure, const Options& options) {
+  if (failure.exit_code != nslab::kExitNotFound || failure.call != "exec") {
+    return {};
+  }
+  const std::string busybox = fmt::format("{}/bin/busybox", options.rootfs);
+  const bool is_busybox = ::access(busybox.c_str(), X_OK) == 0;
+  return fmt::format(" (the rootfs {} has no '{}'{})", options.rootfs, options.command.front(),
+                     is_busybox ? "; it has busybox's sh, ls, ps, ip and more: "
+                                  "'isolate busybox --list' shows them all"
+                                : "");
+}
 
 // [container-main]
 /// The child, from clone(2) to exec: it runs inside all the new namespaces.
@@ -382,7 +399,7 @@ int run(const Options& options) {
   }
   if (const auto failure = errors.receive()) {
     // The child's one line, then its status; it exits right after sending.
-    fmt::print(stderr, "isolate: {}\n", failure->message);
+    fmt::print(stderr, "isolate: {}{}\n", failure->message, missing_program_hint(*failure, options));
     child.wait();
     return failure->exit_code;
   }

@@ -238,6 +238,7 @@ Options parse_options(int argc, char** argv) {
     throw nslab::UsageError("no COMMAND given");
   }
   options.command.assign(argv + first_word, argv + argc);
+  nslab::reject_empty_command(options.command);
   options.env = base_environment(options.hostname);
   for (std::string& assignment : user_env) {
     set_variable(options.env, std::move(assignment));

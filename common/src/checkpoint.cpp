@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <new>
 #include <poll.h>
 #include <unistd.h>
 
@@ -102,6 +103,8 @@ int ErrorChannel::report_failures(const std::function<int()>& child_steps) noexc
     return error.exit_code();
   } catch (const Error& error) {
     send({error.code().value(), kExitSetupFailed, error.call(), error.what()});
+  } catch (const std::bad_alloc&) {
+    send({ENOMEM, kExitSetupFailed, "", "out of memory"});
   } catch (const std::exception& error) {
     send({0, kExitSetupFailed, "", error.what()});
   } catch (...) {

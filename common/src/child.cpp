@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdio>
 #include <poll.h>
+#include <stdexcept>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -162,6 +163,12 @@ Child clone_child(int namespace_flags, std::function<int()> child_main) {
   int pidfd = -1;
   const pid_t pid = ::clone(child_trampoline, stack.top(),
                             namespace_flags | CLONE_PIDFD | SIGCHLD, &start, &pidfd);
+  if (pid == -1 && errno == EPERM && (namespace_flags & CLONE_NEWUSER) == 0) {
+    // The usual first error of an ordinary user; say what to do about it.
+    throw std::runtime_error(
+        "clone: Operation not permitted (new namespaces need root; as an ordinary user, "
+        "put 'unshare -Ur' in front of the command)");
+  }
   check(pid, "clone");
   return Child(pid, UniqueFd(pidfd));
 }

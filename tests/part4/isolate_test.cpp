@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <csignal>
 #include <fcntl.h>
 #include <filesystem>
@@ -700,10 +701,22 @@ TEST_F(Isolate, NonExecutableCommandGives126) {
   EXPECT_EQ(r.err, "isolate: exec(/etc/passwd): Permission denied\n");
 }
 
-TEST_F(Isolate, MissingCommandGives127WithOneLine) {
+/// The one line for a COMMAND the busybox rootfs lacks: the error, then
+/// that the rootfs is not the host, and what it has instead.
+std::string missing_command_line(const std::string& command) {
+  return fmt::format("isolate: exec({0}): No such file or directory (the rootfs {1} has no "
+                     "'{0}'; it has busybox's sh, ls, ps, ip and more: 'isolate busybox "
+                     "--list' shows them all)\n",
+                     command, NSLAB_ISOLATE_ROOTFS);
+}
+
+TEST_F(Isolate, MissingCommandGives127WithOneLineSayingWhatTheRootfsHas) {
   const Result r = isolate({"nslab-no-such-command"});
   EXPECT_EQ(r.code(), 127) << r.describe();
-  EXPECT_EQ(r.err, "isolate: exec(nslab-no-such-command): No such file or directory\n");
+  EXPECT_EQ(r.err, missing_command_line("nslab-no-such-command"));
+  const Result listed = isolate({"busybox", "--list"});
+  EXPECT_EQ(listed.code(), 0) << "the hint's command must work\n" << listed.describe();
+  EXPECT_NE(listed.out.find("\nsh\n"), std::string::npos) << listed.describe();
 }
 
 TEST_F(Isolate, MissingRootfsGives125WithOneLine) {
@@ -716,10 +729,22 @@ TEST_F(Isolate, RootfsWithoutTmpGives125NamingWhatIsMissing) {
   const TempDir empty; // no tmp/ for pivot_root to park the old root on
   const Result r = isolate({"-r", empty.path(), "true"});
   EXPECT_EQ(r.code(), 125) << r.describe();
-  EXPECT_EQ(r.err, fmt::format("isolate: rootfs({0}): needs a directory {0}/tmp, where "
-                               "pivot_root parks the old root\n",
+  EXPECT_EQ(r.err, fmt::format("isolate: rootfs({0}): {0}/tmp must be a plain directory (not a "
+                               "symlink), where pivot_root parks the old root\n",
                                empty.path()));
   EXPECT_EQ(r.out, "");
+}
+
+// A tmp that leads elsewhere would park the old root outside the rootfs;
+// pivot_root then fails with a misleading EBUSY. Refused up front instead.
+TEST_F(Isolate, RootfsWhoseTmpIsASymlinkGives125Upfront) {
+  const TempDir rootfs;
+  ASSERT_EQ(::symlink("/", (rootfs.path() + "/tmp").c_str()), 0) << std::strerror(errno);
+  const Result r = isolate({"-r", rootfs.path(), "true"});
+  EXPECT_EQ(r.code(), 125) << r.describe();
+  EXPECT_EQ(r.err, fmt::format("isolate: rootfs({0}): {0}/tmp must be a plain directory (not a "
+                               "symlink), where pivot_root parks the old root\n",
+                               rootfs.path()));
 }
 
 TEST_F(Isolate, UnusableRootfsFailsInTheChildWithOneLine) {
@@ -731,13 +756,14 @@ TEST_F(Isolate, UnusableRootfsFailsInTheChildWithOneLine) {
   EXPECT_EQ(r.out, "");
 }
 
-TEST_F(Isolate, BadOptionGives125AndUsage) {
+TEST_F(Isolate, BadOptionGives125AndOneLineWithTheTryLine) {
   for (const Words& arguments : {Words{"--bogus", "true"}, Words{"--net", "bogus", "true"},
                                  Words{"-H"}, Words{"-e", "NOEQUALS", "true"}, Words{}}) {
     const Result r = isolate(arguments);
     EXPECT_EQ(r.code(), 125) << r.describe();
     EXPECT_EQ(r.err.rfind("isolate: ", 0), 0u) << r.describe();
-    EXPECT_NE(r.err.find("Usage: isolate"), std::string::npos) << r.describe();
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 2) << r.describe();
+    EXPECT_TRUE(r.err.ends_with("\nTry 'isolate --help' for more information.\n")) << r.describe();
   }
 }
 
@@ -819,7 +845,7 @@ TEST_F(Isolate, InitReapsOrphansAndPassesStatusOn) {
   EXPECT_EQ(isolate({"--init", "sh", "-c", "exit 42"}).code(), 42);
   const Result missing = isolate({"--init", "nslab-no-such-command"});
   EXPECT_EQ(missing.code(), 127) << missing.describe();
-  EXPECT_EQ(missing.err, "isolate: exec(nslab-no-such-command): No such file or directory\n");
+  EXPECT_EQ(missing.err, missing_command_line("nslab-no-such-command"));
 }
 
 // --- nothing left behind -----------------------------------------------------

@@ -57,8 +57,8 @@ private:
   int exit_code_;
 };
 
-/// Bad command-line input: the program prints this line, then its usage, to
-/// stderr and exits 125.
+/// Bad command-line input: the program prints this line, then where to find
+/// help (`Try 'PROG --help' ...`), to stderr and exits 125.
 class UsageError : public std::runtime_error {
 public:
   using std::runtime_error::runtime_error;

@@ -10,8 +10,8 @@ namespace nslab {
 /// The longest hostname the kernel accepts (`HOST_NAME_MAX`).
 inline constexpr std::size_t kMaxHostnameLength = 64;
 
-/// Throws a UsageError naming \p option when \p name is empty or longer
-/// than kMaxHostnameLength bytes. Call it while parsing, before any clone.
+/// Throws a UsageError naming \p option when \p name is empty, longer
+/// than kMaxHostnameLength bytes, or holds a control character (a newline). Call it while parsing, before any clone.
 void validate_hostname(std::string_view name, std::string_view option);
 
 /// The hostname of the caller's UTS namespace, from uname(2).
