@@ -124,9 +124,7 @@ TEST_F(UtsDemo, BadOptionGives125AndOneLineWithTheTryLine) {
   const Result r = uts_demo({"--bogus"});
   EXPECT_EQ(r.code(), 125) << exited(r, 125);
   const std::string expected =
-      "uts-demo: unrecognized option '--bogus'
-Try 'uts-demo --help' for more information.
-";
+      "uts-demo: unrecognized option '--bogus'\nTry 'uts-demo --help' for more information.\n";
   EXPECT_EQ(r.err, expected) << complained(r, expected);
   EXPECT_TRUE(r.out.empty()) << printed(r, "");
 }
