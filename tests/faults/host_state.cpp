@@ -51,10 +51,10 @@ std::set<std::string> entries_starting_with(const std::filesystem::path& directo
   return found;
 }
 
-/// isolate names its cgroup isolate-PID, inside its own cgroup of each
+/// isolate names its cgroup isolate-PID: those starting with \p prefix, inside its own cgroup of each
 /// hierarchy: the roots of the test's own cgroups are searched, one level of
 /// hierarchies (v1) or none (v2).
-std::set<std::string> isolate_cgroups() {
+std::set<std::string> isolate_cgroups(const std::string& prefix) {
   std::set<std::string> found;
   std::istringstream own(read_file("/proc/self/cgroup"));
   for (std::string line; std::getline(own, line);) {
@@ -71,7 +71,7 @@ std::set<std::string> isolate_cgroups() {
       }
       root /= name;
     }
-    const auto inside = entries_starting_with(root / path.substr(1), "isolate-");
+    const auto inside = entries_starting_with(root / path.substr(1), prefix);
     found.insert(inside.begin(), inside.end());
   }
   return found;
@@ -114,7 +114,7 @@ void describe_added(std::string& report, const char* kind, const std::set<std::s
 
 HostState HostState::now() {
   return {current_hostname(), sysv_queue_ids(), entries_starting_with("/sys/class/net", "nsl"),
-          isolate_cgroups(), read_file("/proc/self/mountinfo")};
+          read_file("/proc/self/mountinfo")};
 }
 
 std::string added_since(const HostState& before, const HostState& after) {
@@ -124,7 +124,6 @@ std::string added_since(const HostState& before, const HostState& after) {
   }
   describe_added(report, "System V queue", before.sysv_queues, after.sysv_queues);
   describe_added(report, "link", before.links, after.links);
-  describe_added(report, "cgroup", before.cgroups, after.cgroups);
   describe_added(report, "mount", watched_mounts(before.mounts), watched_mounts(after.mounts));
   return report;
 }
@@ -139,6 +138,18 @@ std::string left_behind(const HostState& before, std::chrono::milliseconds bound
     report = added_since(before, HostState::now());
   }
   return report;
+}
+
+std::set<std::string> isolate_cgroups_of(int pid) {
+  // isolate-12 must not match isolate-123: compare whole names.
+  std::set<std::string> exact;
+  const std::string name = "isolate-" + std::to_string(pid);
+  for (const std::string& path : isolate_cgroups(name)) {
+    if (std::filesystem::path(path).filename() == name) {
+      exact.insert(path);
+    }
+  }
+  return exact;
 }
 
 bool posix_queue_exists(const std::string& name) {

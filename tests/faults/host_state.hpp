@@ -15,7 +15,6 @@ struct HostState {
   std::string hostname;             ///< the host's hostname
   std::set<std::string> sysv_queues; ///< System V queue ids (/proc/sysvipc/msg)
   std::set<std::string> links;      ///< nsl* links: isolate's veth host ends
-  std::set<std::string> cgroups;    ///< isolate-* cgroup directories
   std::string mounts;               ///< this mount namespace's table, which is the host's
 
   /// Reads it all now.
@@ -32,6 +31,11 @@ struct HostState {
 /// of their own, which come and go; a leak stays.
 [[nodiscard]] std::string left_behind(const HostState& before,
                                       std::chrono::milliseconds bound = std::chrono::milliseconds{3000});
+
+/// The cgroup directories named `isolate-PID` for \p pid (isolate's own pid)
+/// that exist now: none once that run has ended. Per run rather than in
+/// HostState, because a parallel test's live containers have theirs.
+[[nodiscard]] std::set<std::string> isolate_cgroups_of(int pid);
 
 /// True when POSIX queue \p name exists in the test's IPC namespace.
 [[nodiscard]] bool posix_queue_exists(const std::string& name);

@@ -24,6 +24,7 @@
 #include <csignal>
 #include <fmt/core.h>
 #include <gtest/gtest.h>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -94,6 +95,7 @@ protected:
     Command command(argv, scenario.input);
     command.root_in_user_namespace = !scenario.makes_own_user_namespace;
     Running running = nslab::testing::start(command);
+    const pid_t program = running.pid();
     kill_point(running);
     running.send_signal(SIGKILL);
     const Result r = running.finish();
@@ -108,16 +110,17 @@ protected:
     (void)nslab::testing::leftover_processes();
     EXPECT_FALSE(nslab::testing::posix_queue_exists(queue)) << label << ": queue " << queue
                                                             << " was left behind";
+    EXPECT_EQ(nslab::testing::isolate_cgroups_of(program), std::set<std::string>{})
+        << label << ": its cgroup was left behind";
   }
 
   /// Kills one run as each step line of \p scenario appears, then
   /// scenario.timed_runs runs after spread delays.
   void kill_everywhere(const Scenario& scenario) {
     // The reference run gets a queue name of its own too, and ends at once:
-    // its COMMAND `sleep 30` becomes `true`.
+    // its COMMAND `sleep 30` becomes `sleep 0`, which prints the same steps.
     std::vector<std::string> reference = scenario.argv;
-    reference.resize(reference.size() - 2);
-    reference.push_back("true");
+    reference.back() = "0";
     for (std::string& word : reference) {
       if (word == "{queue}") {
         word = nslab::testing::unique_name("/nslab-fault");
