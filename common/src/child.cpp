@@ -1,4 +1,5 @@
 #include "nslab/child.hpp"
+#include "nslab/userns_policy.hpp"
 
 #include "nslab/deadline.hpp"
 #include "nslab/error.hpp"
@@ -163,13 +164,19 @@ Child clone_child(int namespace_flags, std::function<int()> child_main) {
   int pidfd = -1;
   const pid_t pid = ::clone(child_trampoline, stack.top(),
                             namespace_flags | CLONE_PIDFD | SIGCHLD, &start, &pidfd);
-  if (pid == -1 && errno == EPERM && (namespace_flags & CLONE_NEWUSER) == 0) {
-    // The usual first error of an ordinary user; say what to do about it.
-    throw std::runtime_error(
-        "clone: Operation not permitted (new namespaces need root; as an ordinary user, "
-        "put 'unshare -Ur' in front of the command)");
+  if (pid == -1) {
+    const int error = errno; // reading the AppArmor sysctl below may change errno
+    // Under Ubuntu's AppArmor restriction `unshare -Ur` would not help: there
+    // the plain error goes up, and run_main adds that hint instead.
+    if (error == EPERM && (namespace_flags & CLONE_NEWUSER) == 0 &&
+        apparmor_userns_hint(EPERM).empty()) {
+      // The usual first error of an ordinary user; say what to do about it.
+      throw std::runtime_error(
+          "clone: Operation not permitted (new namespaces need root; as an ordinary user, "
+          "put 'unshare -Ur' in front of the command)");
+    }
+    throw Error(error, "clone");
   }
-  check(pid, "clone");
   return Child(pid, UniqueFd(pidfd));
 }
 // [clone-call]
