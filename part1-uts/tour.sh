@@ -11,9 +11,5 @@ show hostname
 note "Only the 'uts' row says NEW: every other namespace is still shared with the host."
 note ""
 note "unshare(1) does the same by hand: -u is CLONE_NEWUTS."
-if [[ $(id -u) -eq 0 ]]; then
-  show unshare -u sh -c 'hostname by-hand; hostname'
-else
-  show unshare -Ur -u sh -c 'hostname by-hand; hostname'
-fi
+show "${UNSHARE[@]}" -u sh -c 'hostname by-hand; hostname'
 show hostname

@@ -63,8 +63,4 @@ show ipcs -s -m
 
 note ""
 note "unshare(1) makes the same namespace by hand: -i is CLONE_NEWIPC."
-if [[ $(id -u) -eq 0 ]]; then
-  show unshare -i sh -c 'ipcmk -Q; ipcs -q'
-else
-  show unshare -Ur -i sh -c 'ipcmk -Q; ipcs -q'
-fi
+show "${UNSHARE[@]}" -i sh -c 'ipcmk -Q; ipcs -q'

@@ -47,9 +47,10 @@ show_input() {
 }
 
 # As root the labs run directly; otherwise inside a user namespace where we
-# are root, which is enough for every namespace parts 1-3 create.
+# are root, which is enough for every namespace parts 1-3 create. UNSHARE is
+# unshare(1) for the by-hand steps, with the same -Ur when it is needed.
 if [[ $(id -u) -eq 0 ]]; then
-  AS_ROOT=()
+  AS_ROOT=() UNSHARE=(unshare)
 else
-  AS_ROOT=(unshare -Ur)
+  AS_ROOT=(unshare -Ur) UNSHARE=(unshare -Ur)
 fi
