@@ -7,7 +7,7 @@
 //
 // Usage: uts-demo [-h] [-v] [-n HOSTNAME] [--] [COMMAND [ARG...]]
 
-#include "nslab/checkpoint.hpp"
+#include "nslab/error_channel.hpp"
 #include "nslab/child.hpp"
 #include "nslab/cli.hpp"
 #include "nslab/hostname.hpp"

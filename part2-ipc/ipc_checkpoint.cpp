@@ -14,6 +14,7 @@
 // Usage: ipc-checkpoint [-h] [-v] [-d MILLISECONDS] [--share-ipc] [--] [COMMAND [ARG...]]
 
 #include "nslab/checkpoint.hpp"
+#include "nslab/error_channel.hpp"
 #include "nslab/child.hpp"
 #include "nslab/cli.hpp"
 #include "nslab/janitor.hpp"

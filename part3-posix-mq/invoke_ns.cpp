@@ -15,6 +15,7 @@
 #include "message_queue.hpp"
 
 #include "nslab/checkpoint.hpp"
+#include "nslab/error_channel.hpp"
 #include "nslab/child.hpp"
 #include "nslab/cli.hpp"
 #include "nslab/deadline.hpp"

@@ -4,7 +4,7 @@
 
 #include "init.hpp"
 
-#include "nslab/cli.hpp"
+#include "nslab/child.hpp"
 #include "nslab/error.hpp"
 #include "nslab/exit_status.hpp"
 #include "nslab/signals.hpp"

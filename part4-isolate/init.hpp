@@ -1,7 +1,7 @@
 // --init: a tiny PID 1 built into isolate.
 #pragma once
 
-#include "nslab/checkpoint.hpp"
+#include "nslab/error_channel.hpp"
 
 #include <string>
 #include <vector>

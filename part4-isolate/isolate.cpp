@@ -24,6 +24,7 @@
 #include "user_namespace.hpp"
 
 #include "nslab/checkpoint.hpp"
+#include "nslab/error_channel.hpp"
 #include "nslab/child.hpp"
 #include "nslab/cli.hpp"
 #include "nslab/error.hpp"

@@ -3,12 +3,15 @@
 
 #include "nslab/deadline.hpp"
 #include "nslab/error.hpp"
+#include "nslab/signals.hpp"
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <poll.h>
 #include <stdexcept>
 #include <sched.h>
@@ -180,5 +183,55 @@ Child clone_child(int namespace_flags, std::function<int()> child_main) {
   return Child(pid, UniqueFd(pidfd));
 }
 // [clone-call]
+
+namespace {
+
+// execvp(3) wants char* const[]; it does not write through the pointers.
+std::vector<char*> to_argv(const std::vector<std::string>& words) {
+  std::vector<char*> pointers;
+  pointers.reserve(words.size() + 1);
+  for (const std::string& word : words) {
+    pointers.push_back(const_cast<char*>(word.c_str()));
+  }
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
+/// True when \p name is a file in some directory on PATH. execvp(3) reports
+/// EACCES if any PATH directory was unreadable, even when the command exists
+/// nowhere; a shell calls that "not found", and so do we.
+bool exists_on_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string_view directories = path ? path : "/usr/bin:/bin";
+  while (!directories.empty()) {
+    const auto end = std::min(directories.find(':'), directories.size());
+    const std::string candidate = fmt::format("{}/{}", directories.substr(0, end), name);
+    if (::access(candidate.c_str(), F_OK) == 0) {
+      return true;
+    }
+    directories.remove_prefix(std::min(end + 1, directories.size()));
+  }
+  return false;
+}
+
+int exec_errno(const std::string& command) {
+  const int errnum = errno;
+  const bool searched_path = command.find('/') == std::string::npos;
+  if (errnum == EACCES && searched_path && !exists_on_path(command)) {
+    return ENOENT;
+  }
+  return errnum;
+}
+
+} // namespace
+
+void exec_command(const std::vector<std::string>& command) {
+  restore_signals_for_exec();
+  // exec replaces the process without flushing stdio: unflushed output is lost.
+  std::fflush(nullptr);
+  const std::vector<char*> argv = to_argv(command);
+  ::execvp(argv[0], argv.data());
+  throw ExecError(exec_errno(command.front()), command.front());
+}
 
 } // namespace nslab

@@ -35,11 +35,11 @@ const NamespaceKind& namespace_kind(std::string_view name) {
   return *found;
 }
 
-ino_t namespace_id(pid_t pid, const NamespaceKind& kind) {
+NamespaceId namespace_id(pid_t pid, const NamespaceKind& kind) {
   const std::string path = fmt::format("/proc/{}/ns/{}", pid, kind.name);
   struct stat info {};
   check(::stat(path.c_str(), &info), "stat", path);
-  return info.st_ino;
+  return {info.st_dev, info.st_ino};
 }
 
 std::string namespace_table(pid_t parent, pid_t child) {
@@ -47,10 +47,11 @@ std::string namespace_table(pid_t parent, pid_t child) {
       fmt::format("{:<8} {:>12} {:>12}  {:<7} {}\n", "ns", "parent", "child", "child's", "isolates");
   for (const NamespaceKind& kind : kNamespaceKinds) {
     try {
-      const ino_t parent_id = namespace_id(parent, kind);
-      const ino_t child_id = namespace_id(child, kind);
-      table += fmt::format("{:<8} {:>12} {:>12}  {:<7} {}\n", kind.name, parent_id, child_id,
-                           parent_id == child_id ? "shared" : "NEW", kind.isolates);
+      const NamespaceId parent_id = namespace_id(parent, kind);
+      const NamespaceId child_id = namespace_id(child, kind);
+      // The inodes, as readlink shows them; the comparison takes the device too.
+      table += fmt::format("{:<8} {:>12} {:>12}  {:<7} {}\n", kind.name, parent_id.inode,
+                           child_id.inode, parent_id == child_id ? "shared" : "NEW", kind.isolates);
     } catch (const Error& error) {
       // An older kernel without this kind (for example time) has no file.
       if (error.code().value() != ENOENT) {

@@ -1,7 +1,6 @@
-#include "nslab/checkpoint.hpp"
+#include "nslab/error_channel.hpp"
 
 #include "nslab/child.hpp"
-#include "nslab/cli.hpp"
 
 #include <cerrno>
 #include <gtest/gtest.h>

@@ -19,10 +19,12 @@ TEST(NamespaceKinds, TableHasEachKindOnceWithItsFlag) {
   EXPECT_THROW((void)nslab::namespace_kind("bogus"), std::out_of_range);
 }
 
-TEST(NamespaceId, IsTheInodeOfTheProcFile) {
+TEST(NamespaceId, IsTheDeviceAndInodeOfTheProcFile) {
   struct stat info {};
   ASSERT_EQ(::stat("/proc/self/ns/ipc", &info), 0);
-  EXPECT_EQ(nslab::namespace_id(::getpid(), nslab::namespace_kind("ipc")), info.st_ino);
+  const nslab::NamespaceId id = nslab::namespace_id(::getpid(), nslab::namespace_kind("ipc"));
+  EXPECT_EQ(id.device, info.st_dev);
+  EXPECT_EQ(id.inode, info.st_ino);
   EXPECT_THROW((void)nslab::namespace_id(-1, nslab::namespace_kind("ipc")), nslab::Error);
 }
 

@@ -48,11 +48,14 @@ TEST_F(UtsDemo, DefaultHostnameIsTheArticles) {
 }
 
 TEST_F(UtsDemo, OnlyTheUtsNamespaceIsNew) {
-  const Result r = uts_demo({"--", "readlink", "/proc/self/ns/uts", "/proc/self/ns/mnt",
-                             "/proc/self/ns/ipc", "/proc/self/ns/net"});
+  // A namespace is named by the device and the inode of its /proc file
+  // (namespaces(7)); stat -L shows both for the child's own.
+  const Result r = uts_demo({"--", "stat", "-L", "-c", "%n %d:%i", "/proc/self/ns/uts",
+                             "/proc/self/ns/mnt", "/proc/self/ns/ipc", "/proc/self/ns/net"});
   ASSERT_EQ(r.code(), 0) << exited(r, 0);
   const auto mine = [](const char* kind) {
-    return fmt::format("{}:[{}]", kind, nslab::namespace_id(::getpid(), nslab::namespace_kind(kind)));
+    const nslab::NamespaceId id = nslab::namespace_id(::getpid(), nslab::namespace_kind(kind));
+    return fmt::format("/proc/self/ns/{} {}:{}\n", kind, id.device, id.inode);
   };
   EXPECT_EQ(r.out.find(mine("uts")), std::string::npos)
       << why(r, "shows the test's own UTS namespace: the child needs a new one (CLONE_NEWUTS)");

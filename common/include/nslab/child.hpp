@@ -8,7 +8,9 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <string>
 #include <sys/types.h>
+#include <vector>
 
 namespace nslab {
 
@@ -69,5 +71,10 @@ inline constexpr std::size_t kChildStackSize = 1024 * 1024;
 /// is a copy of the calling thread only, and uses malloc, fmt and exceptions,
 /// whose locks another thread might have held at the moment of the copy.
 [[nodiscard]] Child clone_child(int namespace_flags, std::function<int()> child_main);
+
+/// Replaces the process with \p command, searching the `PATH` of the current
+/// environment, after restore_signals_for_exec(). Returns only by throwing
+/// ExecError.
+[[noreturn]] void exec_command(const std::vector<std::string>& command);
 
 } // namespace nslab

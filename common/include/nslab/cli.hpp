@@ -65,9 +65,4 @@ void reject_empty_command(const std::vector<std::string>& command);
 /// Throws a UsageError for an empty COMMAND (see reject_empty_command()).
 [[nodiscard]] std::vector<std::string> command_or_shell(int argc, char** argv, int first);
 
-/// Replaces the process with \p command, searching the `PATH` of the current
-/// environment, after restore_signals_for_exec(). Returns only by throwing
-/// ExecError.
-[[noreturn]] void exec_command(const std::vector<std::string>& command);
-
 } // namespace nslab
