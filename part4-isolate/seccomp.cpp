@@ -1,7 +1,9 @@
 // The seccomp filter, built with libseccomp: it compiles the rules into a
-// BPF program for each ABI (x86_64, and the i386 and x32 ABIs a 64-bit
-// kernel also accepts), so no rule can be dodged by making the same call
-// through another ABI's system call numbers.
+// BPF program for the native ABI only. A 64-bit x86 kernel also accepts the
+// i386 and x32 ABIs, whose system call numbers differ; a rule written for
+// one ABI would not stop the same call made through another, so any call
+// through another ABI kills the process instead. No container program needs
+// them, and one ABI compiles in a third of the time of three.
 
 #include "seccomp.hpp"
 
@@ -114,16 +116,15 @@ int deny(const Filter& filter, std::string_view name, unsigned errnum, Condition
 
 // [load-filter]
 int load_filter(caps::Set container_caps) {
-  // Allowed unless a rule says otherwise; the x86 ABIs other than the
-  // native one are added, every other one is killed.
+  // Allowed unless a rule says otherwise, for the native ABI. A call through
+  // any other ABI (i386's int 0x80, x32's numbers) kills the whole process:
+  // libseccomp's default would kill only the calling thread.
   Filter filter(::seccomp_init(SCMP_ACT_ALLOW), &::seccomp_release);
   if (!filter) {
     throw nslab::Error(ENOMEM, "seccomp_init");
   }
-  if (::seccomp_arch_native() == SCMP_ARCH_X86_64) {
-    check_libseccomp(::seccomp_arch_add(filter.get(), SCMP_ARCH_X86), "seccomp_arch_add", "x86");
-    check_libseccomp(::seccomp_arch_add(filter.get(), SCMP_ARCH_X32), "seccomp_arch_add", "x32");
-  }
+  check_libseccomp(::seccomp_attr_set(filter.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS),
+                   "seccomp_attr_set", "SCMP_FLTATR_ACT_BADARCH");
   int rules = 0;
   for (const Denied& call : kDenied) {
     if (!(container_caps & call.unless)) {

@@ -8,6 +8,8 @@
 //                                           harmless arguments: one line "NAME ok" or "NAME ERRNO"
 //   nslab-probe key-read SERIAL             read key SERIAL: print its payload, or the errno name
 //   nslab-probe ptrace PID                  PTRACE_SEIZE PID: print "ok" or the errno name
+//   nslab-probe foreign-abi ABI            getpid(2) through another ABI of an x86-64 kernel
+//                                           (x32 or i386): print "ok" or the errno name
 //   nslab-probe tiocsti TEXT                push TEXT into the terminal on stdin with
 //                                           ioctl(TIOCSTI), as if typed: print "typed N",
 //                                           or "refused" and the errno name (exit 1)
@@ -108,6 +110,29 @@ int seize(pid_t pid) {
   return result == 0 ? 0 : 1;
 }
 
+// getpid(2) through the x32 ABI (the same entry as x86_64, with bit 30 set
+// in the number) or the i386 one (int 0x80, whose getpid is 20). A kernel
+// built without that ABI answers ENOSYS; a seccomp filter may kill us.
+long foreign_getpid(const char* abi) {
+#if defined(__x86_64__)
+  if (std::strcmp(abi, "x32") == 0) {
+    constexpr long kX32SyscallBit = 0x40000000;
+    return ::syscall(kX32SyscallBit | SYS_getpid);
+  }
+  if (std::strcmp(abi, "i386") == 0) {
+    long result = 20; // __NR_getpid in i386's table
+    asm volatile("int $0x80" : "+a"(result) : : "r8", "r9", "r10", "r11", "memory");
+    if (result < 0 && result > -4096) {
+      errno = static_cast<int>(-result);
+      return -1;
+    }
+    return result;
+  }
+#endif
+  (void)abi;
+  errno = EINVAL;
+  return -1;
+}
 
 int type_into_terminal(const char* text) {
   for (const char* key = text; *key != '\0'; ++key) {
@@ -146,11 +171,15 @@ int main(int argc, char** argv) {
   if (argc == 3 && std::strcmp(argv[1], "ptrace") == 0) {
     return seize(static_cast<pid_t>(std::atoi(argv[2])));
   }
+  if (argc == 3 && std::strcmp(argv[1], "foreign-abi") == 0) {
+    report(argv[2], foreign_getpid(argv[2]));
+    return 0;
+  }
   if (argc == 3 && std::strcmp(argv[1], "tiocsti") == 0) {
     return type_into_terminal(argv[2]);
   }
   std::fprintf(stderr, "usage: nslab-probe sysv-queue-exists ID | sysv-create KIND KEY |"
                        " sysv-key-exists KIND KEY (KIND: queue, semaphore, shm) | syscalls |"
-                       " key-read SERIAL | ptrace PID | tiocsti TEXT\n");
+                        " key-read SERIAL | ptrace PID | foreign-abi x32|i386 | tiocsti TEXT\n");
   return 2;
 }
