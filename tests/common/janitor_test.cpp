@@ -1,6 +1,7 @@
 #include "nslab/janitor.hpp"
 
 #include "harness.hpp"
+#include "text.hpp"
 #include "nslab/unique_fd.hpp"
 
 #include "nslab/error.hpp"
@@ -16,6 +17,8 @@
 
 namespace {
 
+using nslab::testing::read_file;
+
 // Runs \p body in a forked process that then exits at once, as a program
 // killed without cleaning up would; returns when that process is gone.
 template <typename Body>
@@ -30,11 +33,6 @@ void in_a_process_that_dies(Body body) {
 }
 
 void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
-
-std::string read_file(const std::string& path) {
-  std::ifstream file(path);
-  return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
-}
 
 constexpr int kHandle = 7;
 

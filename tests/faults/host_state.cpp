@@ -1,4 +1,5 @@
 #include "host_state.hpp"
+#include "text.hpp"
 
 #include "nslab/hostname.hpp"
 
@@ -14,13 +15,6 @@
 
 namespace nslab::testing {
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream file(path);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 std::set<std::string> sysv_queue_ids() {
   std::set<std::string> ids;

@@ -6,10 +6,8 @@
 
 #include <csignal>
 #include <fmt/core.h>
-#include <fstream>
 #include <gtest/gtest.h>
 #include <regex>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace {
@@ -98,45 +96,11 @@ TEST_F(UtsDemo, CommandKilledBySignalGives128PlusN) {
   EXPECT_EQ(r.code(), 143) << exited(r, 143);
 }
 
-TEST_F(UtsDemo, MissingCommandGives127WithOneLine) {
-  const Result r = uts_demo({"nslab-no-such-command"});
-  EXPECT_EQ(r.code(), 127) << exited(r, 127);
-  EXPECT_EQ(r.err, "uts-demo: exec(nslab-no-such-command): No such file or directory\n")
-      << complained(r, "uts-demo: exec(nslab-no-such-command): No such file or directory");
-}
-
-TEST_F(UtsDemo, NonExecutableCommandGives126) {
-  const TempDir dir;
-  const std::string script = dir.path() + "/not-executable";
-  std::ofstream(script) << "#!/bin/sh\n";
-  ::chmod(script.c_str(), 0644);
-  const Result r = uts_demo({script});
-  EXPECT_EQ(r.code(), 126) << exited(r, 126);
-  EXPECT_NE(r.err.find("Permission denied"), std::string::npos)
-      << complained(r, "...: Permission denied");
-}
-
 TEST_F(UtsDemo, TooLongHostnameGives125AndAReason) {
   const Result r = uts_demo({"-n", std::string(65, 'x'), "true"});
   EXPECT_EQ(r.code(), 125) << exited(r, 125);
   EXPECT_EQ(r.err.substr(0, r.err.find('\n')), "uts-demo: -n: a hostname must be 1 to 64 bytes, got 65")
       << complained(r, "uts-demo: -n: a hostname must be 1 to 64 bytes, got 65");
-}
-
-TEST_F(UtsDemo, BadOptionGives125AndOneLineWithTheTryLine) {
-  const Result r = uts_demo({"--bogus"});
-  EXPECT_EQ(r.code(), 125) << exited(r, 125);
-  const std::string expected =
-      "uts-demo: unrecognized option '--bogus'\nTry 'uts-demo --help' for more information.\n";
-  EXPECT_EQ(r.err, expected) << complained(r, expected);
-  EXPECT_TRUE(r.out.empty()) << printed(r, "");
-}
-
-TEST_F(UtsDemo, HelpGoesToStdoutAndExits0) {
-  const Result r = uts_demo({"-h"});
-  EXPECT_EQ(r.code(), 0) << exited(r, 0);
-  EXPECT_EQ(r.out.rfind("Usage: uts-demo", 0), 0u) << printed(r, "Usage: uts-demo ...");
-  EXPECT_TRUE(r.err.empty()) << complained(r, "");
 }
 
 } // namespace

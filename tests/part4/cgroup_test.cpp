@@ -7,6 +7,7 @@
 // cgroup files from the host while the container runs.
 #include "cgroup.hpp"
 #include "harness.hpp"
+#include "isolate_helpers.hpp"
 #include "nslab/error.hpp"
 
 #include <algorithm>
@@ -26,16 +27,9 @@
 namespace {
 
 using namespace nslab::testing;
+using namespace isolate_test;
 using namespace std::chrono_literals;
 namespace cgroup = isolate::cgroup;
-using Words = std::vector<std::string>;
-
-std::string read_file(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream contents;
-  contents << file.rdbuf();
-  return contents.str();
-}
 
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
@@ -354,13 +348,6 @@ TEST(CgroupRealV2, JoinsKillsAndRemovesAPopulatedCgroup) {
 
 // --- isolate with limits, seen from the host ------------------------------------------
 
-Command isolate_command(Words arguments) {
-  arguments.insert(arguments.begin(), program("isolate"));
-  Command command{arguments};
-  command.root_in_user_namespace = false; // isolate makes its own
-  return command;
-}
-
 /// Starts isolate running `sh -c SCRIPT` with stdin kept open: the script
 /// signals with a line on stdout, and ends when the test closes stdin.
 Running start_isolate(Words options, const std::string& script) {
@@ -473,9 +460,8 @@ TEST_F(CgroupLimits, AForkBombCannotGrowPastThePidsLimit) {
   std::vector<nslab::UniqueFd> bomb;
   std::istringstream members(read_file(box + "/container/cgroup.procs"));
   for (pid_t pid = 0; members >> pid;) {
-    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-    if (pidfd >= 0) {
-      bomb.emplace_back(pidfd);
+    if (nslab::UniqueFd pidfd = open_pidfd(pid); pidfd.valid()) {
+      bomb.push_back(std::move(pidfd));
     }
   }
   EXPECT_GT(bomb.size(), 16U);
@@ -484,8 +470,7 @@ TEST_F(CgroupLimits, AForkBombCannotGrowPastThePidsLimit) {
   const Result result = running.finish();
   EXPECT_EQ(result.code(), 0) << result.describe();
   for (const nslab::UniqueFd& process : bomb) {
-    pollfd exited{process.get(), POLLIN, 0};
-    EXPECT_EQ(::poll(&exited, 1, 5000), 1) << "a process of the fork bomb outlived the container";
+    EXPECT_TRUE(wait_for_exit(process, 5s)) << "a process of the fork bomb outlived the container by 5 s";
   }
   EXPECT_FALSE(exists(box));
 }

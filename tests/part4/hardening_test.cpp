@@ -4,6 +4,7 @@
 // that the host is as it was.
 #include "harness.hpp"
 #include "private_rootfs.hpp"
+#include "text.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -26,15 +27,7 @@
 namespace {
 
 using namespace nslab::testing;
-using Words = std::vector<std::string>;
 namespace fs = std::filesystem;
-
-std::string read_file(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream contents;
-  contents << file.rdbuf();
-  return contents.str();
-}
 
 /// Everything about one file that an attack could change: type, mode,
 /// owner, modification time, and the contents or the link's target.

@@ -170,10 +170,8 @@ public:
 
   /// The container's PID 1 as the host sees it: isolate's only child.
   [[nodiscard]] pid_t container_pid() const {
-    std::ifstream list(fmt::format("/proc/{0}/task/{0}/children", pid_));
-    pid_t child = -1;
-    list >> child;
-    return child;
+    const std::vector<pid_t> children = children_of(pid_);
+    return children.size() == 1 ? children.front() : -1;
   }
 
 private:
@@ -379,10 +377,9 @@ TEST_P(Terminal, LastOutputIsNotLostAtExit) {
   const auto on_terminal = isolate_on_terminal({"sh", "-c", "head -c 11000 /dev/zero | tr '\\0' x; echo; echo the-end"}, OnTerminal::Stdio::kSmallPipeOut);
   OnTerminal& run = *on_terminal;
   ASSERT_TRUE(run.output_waiting()) << "no output at all";
-  const UniqueFd container(static_cast<int>(::syscall(SYS_pidfd_open, run.container_pid(), 0)));
+  const UniqueFd container = open_pidfd(run.container_pid());
   ASSERT_TRUE(container.valid());
-  pollfd exited{container.get(), POLLIN, 0};
-  ASSERT_EQ(::poll(&exited, 1, 5000), 1) << "the container never finished writing";
+  ASSERT_TRUE(wait_for_exit(container, 5s)) << "the container never finished writing";
   EXPECT_EQ(run.finish(), 0);
   EXPECT_EQ(std::count(run.screen().begin(), run.screen().end(), 'x'), 11000);
   EXPECT_NE(run.screen().find("x\r\nthe-end\r\n"), std::string::npos)

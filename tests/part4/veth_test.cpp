@@ -11,6 +11,7 @@
 #include "netlink.hpp"
 
 #include "harness.hpp"
+#include "link_monitor.hpp"
 #include "nslab/checkpoint.hpp"
 #include "nslab/child.hpp"
 #include "nslab/error.hpp"
@@ -21,10 +22,7 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <fmt/core.h>
-#include <fstream>
 #include <gtest/gtest.h>
-#include <libmnl/libmnl.h>
-#include <linux/rtnetlink.h>
 #include <optional>
 #include <poll.h>
 #include <sched.h>
@@ -35,6 +33,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using nslab::testing::Command;
+using nslab::testing::LinkMonitor;
 using nslab::testing::Result;
 namespace net = nslab::net;
 
@@ -45,27 +44,15 @@ constexpr net::Ipv4 ipv4(unsigned a, unsigned b, unsigned c, unsigned d) {
 // ---------------------------------------------------------------------------
 // Sandboxes and containers.
 
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream file(path);
-  file << text;
-  file.close();
-  if (!file) {
-    nslab::throw_errno("write", path);
-  }
-}
-
 /// Enters a new network namespace with CAP_NET_ADMIN over it: directly when
 /// allowed, otherwise inside a new user namespace that maps our own ids.
 void enter_sandbox() {
   if (::unshare(CLONE_NEWNET) == 0) {
     return;
   }
-  const std::string uid_map = fmt::format("0 {} 1", ::geteuid());
-  const std::string gid_map = fmt::format("0 {} 1", ::getegid());
-  nslab::check(::unshare(CLONE_NEWUSER), "unshare", "CLONE_NEWUSER");
-  write_file("/proc/self/uid_map", uid_map);
-  write_file("/proc/self/setgroups", "deny");
-  write_file("/proc/self/gid_map", gid_map);
+  if (!nslab::testing::enter_user_namespace(nslab::testing::UserNamespaceMaps())) {
+    nslab::throw_errno("unshare", "CLONE_NEWUSER");
+  }
   nslab::check(::unshare(CLONE_NEWNET), "unshare", "CLONE_NEWNET");
 }
 
@@ -176,46 +163,6 @@ std::string ip_inside(const Container& container, const std::vector<std::string>
   EXPECT_EQ(result.code(), 0) << result.describe();
   return result.out;
 }
-
-/// Listens for link announcements (the RTMGRP_LINK multicast group) here.
-class LinkMonitor {
-public:
-  LinkMonitor() : socket_(mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) {
-    if (socket_ == nullptr || mnl_socket_bind(socket_, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0) {
-      nslab::throw_errno("bind", "RTMGRP_LINK");
-    }
-  }
-  ~LinkMonitor() { mnl_socket_close(socket_); }
-  LinkMonitor(const LinkMonitor&) = delete;
-  LinkMonitor& operator=(const LinkMonitor&) = delete;
-
-  /// True once the kernel announces RTM_DELLINK for \p ifindex; false after
-  /// \p timeout.
-  bool wait_for_removal(int ifindex, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::vector<char> buffer(32 * 1024);
-    while (true) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      pollfd readable{mnl_socket_get_fd(socket_), POLLIN, 0};
-      if (left.count() <= 0 || ::poll(&readable, 1, static_cast<int>(left.count())) != 1) {
-        return false;
-      }
-      const ssize_t got = mnl_socket_recvfrom(socket_, buffer.data(), buffer.size());
-      int length = static_cast<int>(got);
-      for (auto* message = reinterpret_cast<const nlmsghdr*>(buffer.data());
-           mnl_nlmsg_ok(message, length); message = mnl_nlmsg_next(message, &length)) {
-        const auto* link = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(message));
-        if (message->nlmsg_type == RTM_DELLINK && link->ifi_index == ifindex) {
-          return true;
-        }
-      }
-    }
-  }
-
-private:
-  mnl_socket* socket_;
-};
 
 std::string inet(net::Ipv4 address) {
   return fmt::format("inet {}/30 ", net::format_ipv4(address));

@@ -28,10 +28,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int open_pidfd(pid_t pid) {
-  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-}
-
 /// Writes \p text to \p path from inside a forked child, where only
 /// async-signal-safe calls are allowed; returns false on failure.
 bool write_file_raw(const char* path, const char* text) {
@@ -43,20 +39,6 @@ bool write_file_raw(const char* path, const char* text) {
   const bool written = ::write(fd, text, static_cast<size_t>(length)) == length;
   ::close(fd);
   return written;
-}
-
-/// Becomes root in a new user namespace, like `unshare -Ur`. The maps are
-/// built before fork, because the child may only use async-signal-safe calls.
-struct UserNamespaceMaps {
-  std::string uid_map = fmt::format("0 {} 1", ::geteuid());
-  std::string gid_map = fmt::format("0 {} 1", ::getegid());
-};
-
-bool enter_user_namespace(const UserNamespaceMaps& maps) {
-  return ::unshare(CLONE_NEWUSER) == 0 &&
-         write_file_raw("/proc/self/uid_map", maps.uid_map.c_str()) &&
-         write_file_raw("/proc/self/setgroups", "deny") &&
-         write_file_raw("/proc/self/gid_map", maps.gid_map.c_str());
 }
 
 bool can_create_namespaces() {
@@ -80,24 +62,43 @@ void append_available(int fd, std::string& sink) {
   }
 }
 
-std::vector<pid_t> children_of_self() {
-  std::vector<pid_t> pids;
-  const std::string task_dir = fmt::format("/proc/{}/task", ::getpid());
-  for (const auto& task : std::filesystem::directory_iterator(task_dir)) {
-    std::ifstream children(task.path() / "children");
-    pid_t pid = 0;
-    while (children >> pid) {
-      pids.push_back(pid);
-    }
-  }
-  return pids;
-}
-
 /// The ids Command::rootless runs a program as: nobody and nogroup.
 constexpr uid_t kNobody = 65534;
 constexpr gid_t kNogroup = 65534;
 
 } // namespace
+
+UserNamespaceMaps::UserNamespaceMaps()
+    : uid_map(fmt::format("0 {} 1", ::geteuid())), gid_map(fmt::format("0 {} 1", ::getegid())) {}
+
+bool enter_user_namespace(const UserNamespaceMaps& maps) {
+  return ::unshare(CLONE_NEWUSER) == 0 &&
+         write_file_raw("/proc/self/uid_map", maps.uid_map.c_str()) &&
+         write_file_raw("/proc/self/setgroups", "deny") &&
+         write_file_raw("/proc/self/gid_map", maps.gid_map.c_str());
+}
+
+std::vector<pid_t> children_of(pid_t pid) {
+  std::vector<pid_t> children;
+  std::error_code gone;
+  for (const auto& task :
+       std::filesystem::directory_iterator(fmt::format("/proc/{}/task", pid), gone)) {
+    std::ifstream list(task.path() / "children");
+    for (pid_t child = 0; list >> child;) {
+      children.push_back(child);
+    }
+  }
+  return children;
+}
+
+UniqueFd open_pidfd(pid_t pid) {
+  return UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+}
+
+bool wait_for_exit(const UniqueFd& pidfd, milliseconds timeout) {
+  pollfd exited{pidfd.get(), POLLIN, 0};
+  return ::poll(&exited, 1, static_cast<int>(timeout.count())) == 1;
+}
 
 // Groups first, while we may still change them, the uid last.
 bool become_nobody() {
@@ -183,7 +184,8 @@ Running start(const Command& command) {
 
   Running running;
   running.pid_ = pid;
-  running.pidfd_.reset(check(open_pidfd(pid), "pidfd_open"));
+  running.pidfd_ = open_pidfd(pid);
+  check(running.pidfd_.valid() ? 0 : -1, "pidfd_open");
   running.started_ = Clock::now();
   running.timeout_ = command.timeout;
   running.command_ = fmt::format("{}{}{}", as_nobody ? "(as nobody) " : "",
@@ -278,14 +280,13 @@ std::vector<pid_t> leftover_processes(milliseconds timeout) {
   adopt_orphans();
   const auto deadline = Clock::now() + timeout;
   std::vector<pid_t> alive;
-  for (const pid_t pid : children_of_self()) {
-    const UniqueFd pidfd(open_pidfd(pid));
+  for (const pid_t pid : children_of(::getpid())) {
+    const UniqueFd pidfd = open_pidfd(pid);
     if (!pidfd.valid()) {
       continue; // already gone
     }
-    pollfd exited{pidfd.get(), POLLIN, 0};
     const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-    if (::poll(&exited, 1, static_cast<int>(std::max<long>(left.count(), 0))) == 1) {
+    if (wait_for_exit(pidfd, std::max(left, milliseconds{0}))) {
       siginfo_t info{};
       ::waitid(P_PIDFD, static_cast<id_t>(pidfd.get()), &info, WEXITED);
     } else {

@@ -120,6 +120,33 @@ private:
 /// start() then finish().
 [[nodiscard]] Result run(const Command& command);
 
+/// The uid and gid maps that make the caller root in a new user namespace,
+/// like `unshare -Ur`; made before fork, since a forked child may not
+/// allocate.
+struct UserNamespaceMaps {
+  std::string uid_map; ///< `0 EUID 1`
+  std::string gid_map; ///< `0 EGID 1`
+  UserNamespaceMaps();
+};
+
+/// Makes the calling process root in a new user namespace with \p maps
+/// (uid_map, then setgroups deny, then gid_map, as user_namespaces(7)
+/// requires of an unprivileged writer). Async-signal-safe, for a forked
+/// child; false on failure.
+[[nodiscard]] bool enter_user_namespace(const UserNamespaceMaps& maps);
+
+/// The children of \p pid, from /proc (the kernel lists them per thread);
+/// none once \p pid is gone.
+[[nodiscard]] std::vector<pid_t> children_of(pid_t pid);
+
+/// A pidfd for \p pid, which need not be the test's child; not valid when
+/// \p pid is already gone.
+[[nodiscard]] UniqueFd open_pidfd(pid_t pid);
+
+/// Waits until the process of \p pidfd has exited; false when \p timeout
+/// passes first (a bound, not the thing checked).
+[[nodiscard]] bool wait_for_exit(const UniqueFd& pidfd, milliseconds timeout);
+
 /// Makes the test process a child subreaper (PR_SET_CHILD_SUBREAPER), so
 /// orphans of anything it starts come to it rather than to init. start()
 /// does this; call it yourself before forking by other means.
