@@ -14,26 +14,12 @@ configured with -DNSLAB_TEST_AUTOGRADER=ON, as CI's (.ci/run).
 import argparse
 import json
 import os
-import shlex
 import shutil
-import subprocess
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
-
-class Failed(Exception):
-    """One expectation about the package did not hold."""
-
-
-def step(description: str, command: list[str], environment: dict[str, str]) -> None:
-    print(f"== {description}\n$ {shlex.join(command)}", flush=True)
-    result = subprocess.run(command, env=environment, capture_output=True, text=True, errors="replace",
-                            timeout=1500)
-    if result.returncode != 0:
-        print(result.stdout[-6000:] + result.stderr[-3000:])
-        raise Failed(f"{description}: exit status {result.returncode}")
+from steps import Failed, in_work_directory, step
 
 
 def unpack(package: Path, root: Path) -> None:
@@ -52,7 +38,8 @@ def grade(root: Path, submission: dict[str, Path], environment: dict[str, str]) 
         (root / "submission" / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(source, root / "submission" / path)
     (root / "submission").mkdir(exist_ok=True)
-    step(f"grade a submission of {len(submission)} files", [str(root / "run_autograder")], environment)
+    step(f"grade a submission of {len(submission)} files", [str(root / "run_autograder")],
+         env=environment, timeout=1500)
     return json.loads((root / "results" / "results.json").read_text())
 
 
@@ -80,32 +67,27 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     arguments = parser.parse_args()
     source = arguments.source_dir.resolve()
-    work = Path(tempfile.mkdtemp(prefix="nslab-autograder-test-"))
-    # Readable by all, as /autograder is: the rootless checks run the tree's
-    # programs as another user, which mkdtemp's 0700 would lock out.
-    work.chmod(0o755)
-    root = work / "autograder"
-    environment = {k: v for k, v in os.environ.items() if k != "NSLAB_REQUIRE_PRIVS"}
-    environment["NSLAB_AUTOGRADER_ROOT"] = str(root)
-    try:
+
+    def check_package(work: Path) -> None:
+        # Readable by all, as /autograder is: the rootless checks run the
+        # tree's programs as another user, which mkdtemp's 0700 would lock out.
+        work.chmod(0o755)
+        root = work / "autograder"
+        environment = {k: v for k, v in os.environ.items() if k != "NSLAB_REQUIRE_PRIVS"}
+        environment["NSLAB_AUTOGRADER_ROOT"] = str(root)
         step("write the package", [sys.executable, str(source / "tools/autograder.py"),
-                                   "--source-dir", str(source), str(work / "autograder.zip")], environment)
+                                   "--source-dir", str(source), str(work / "autograder.zip")],
+             env=environment, timeout=1500)
         unpack(work / "autograder.zip", root)
         step("set it up as Gradescope does when it builds the image", [str(root / "source/setup.sh")],
-             environment)
+             env=environment, timeout=1500)
         exercises = (root / "source/nslab/.nslab-starter").read_text().split()[1::2]
         unsolved = grade(root, {}, environment)
         solved = grade(root, {path: source / path for path in exercises}, environment)
         check(unsolved, solved)
-    except Failed as failure:
-        print(f"FAILED: {failure}" + (f" (kept {work})" if arguments.keep else ""))
-        return 1
-    finally:
-        if not arguments.keep:
-            shutil.rmtree(work, ignore_errors=True)
-    print("autograder package: sets up, and grades an unsolved and a solved submission apart")
-    return 0
 
+    return in_work_directory("nslab-autograder-test-", arguments.keep, check_package,
+                             "autograder package: sets up, and grades an unsolved and a solved submission apart")
 
 if __name__ == "__main__":
     sys.exit(main())

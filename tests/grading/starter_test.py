@@ -17,11 +17,11 @@ import json
 import os
 import shlex
 import shutil
-import subprocess
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from steps import Failed, in_work_directory, step
 
 # How to run each program so that it reaches a stub. A lab's program may stop
 # at an earlier lab's stub while part 2's exercise lives in common/.
@@ -31,21 +31,6 @@ RUNS = {
     "invoke_ns": ["-i", "no"],
     "isolate": ["--net", "none", "true"],
 }
-
-
-class Failed(Exception):
-    """One expectation about the starter tree did not hold."""
-
-
-def step(description: str, command: list[str], cwd: Path | None = None, input: str = "",
-         check: bool = True) -> subprocess.CompletedProcess:
-    print(f"== {description}\n$ {shlex.join(command)}", flush=True)
-    result = subprocess.run(command, cwd=cwd, input=input, capture_output=True, text=True,
-                            errors="replace", timeout=120)
-    if check and result.returncode != 0:
-        print(result.stdout[-4000:] + result.stderr[-4000:])
-        raise Failed(f"{description}: exit status {result.returncode}")
-    return result
 
 
 def stubbed_files(source: Path, student: Path) -> list[str]:
@@ -152,21 +137,16 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     arguments = parser.parse_args()
     source, build = arguments.source_dir.resolve(), arguments.build_dir.resolve()
-    work = Path(tempfile.mkdtemp(prefix="nslab-starter-test-"))
-    try:
+
+    def check(work: Path) -> None:
         step("make the student tree", [sys.executable, str(source / "tools/starter.py"),
                                        "--source-dir", str(source), str(work / "student")])
         files = stubbed_files(source, work / "student")
         swapped = compile_stubs(source, work / "student", build, work, files, arguments.jobs)
         run_stubs(relink(build, work, swapped))
-    except Failed as failure:
-        print(f"FAILED: {failure}" + (f" (kept {work})" if arguments.keep else ""))
-        return 1
-    finally:
-        if not arguments.keep:
-            shutil.rmtree(work, ignore_errors=True)
-    print("starter tree: every stub compiles with -Werror and stops its lab's program")
-    return 0
+
+    return in_work_directory("nslab-starter-test-", arguments.keep, check,
+                             "starter tree: every stub compiles with -Werror and stops its lab's program")
 
 
 if __name__ == "__main__":

@@ -498,14 +498,30 @@ TEST_F(CgroupLimits, TheContainerSeesItsOwnCgroupAsRoot) {
   const std::string box = directory_for(running.pid(), "memory");
   EXPECT_FALSE(read_file(box + "/container/cgroup.procs").empty());
   // ... and inside, every line of /proc/self/cgroup says "/".
-  std::istringstream lines(running.out_so_far());
+  std::istringstream shown(running.out_so_far());
   int cgroup_lines = 0;
-  for (std::string line; std::getline(lines, line) && line != "ready"; ++cgroup_lines) {
+  for (std::string line; std::getline(shown, line) && line != "ready"; ++cgroup_lines) {
     EXPECT_EQ(line.substr(line.rfind(':')), ":/") << line;
   }
   EXPECT_GT(cgroup_lines, 0);
   running.close_stdin();
   EXPECT_EQ(running.finish().code(), 0);
+}
+
+/// Lets the container's script finish (it waits on stdin) and expects it to
+/// end well, taking every one of its cgroup directories \p boxes with it.
+void expect_it_ends_taking(Running& running, const Words& boxes) {
+  running.close_stdin();
+  EXPECT_EQ(running.finish().code(), 0);
+  for (const std::string& box : boxes) {
+    EXPECT_FALSE(exists(box)) << box << " outlived the container";
+  }
+}
+
+/// A container with all three limits, idle until the test closes its stdin.
+Running start_limited_idle_container() {
+  return start_isolate({"--net", "none", "--memory", "64m", "--pids", "16", "--cpus", "1"},
+                       "echo ready; read line || :");
 }
 
 TEST_F(CgroupLimits, TheContainerCannotRaiseItsLimitsNorLeaveACgroupBehind) {
@@ -530,31 +546,21 @@ TEST_F(CgroupLimits, TheContainerCannotRaiseItsLimitsNorLeaveACgroupBehind) {
   const std::string memory_limit = boxes[0] + (on_v2 ? "/memory.max" : "/memory.limit_in_bytes");
   EXPECT_EQ(read_file(memory_limit), "33554432\n");
   EXPECT_EQ(read_file(directory_for(running.pid(), "pids") + "/pids.max"), "16\n");
-  running.close_stdin();
-  EXPECT_EQ(running.finish().code(), 0);
-  for (const std::string& box : boxes) {
-    EXPECT_FALSE(exists(box)) << box;
-  }
+  expect_it_ends_taking(running, boxes);
 }
 
 TEST_F(CgroupLimits, TheCgroupIsGoneAfterTheContainerExits) {
-  Running running = start_isolate({"--net", "none", "--memory", "64m", "--pids", "16", "--cpus", "1"},
-                                  "echo ready; read line || :");
+  Running running = start_limited_idle_container();
   ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
   const Words boxes = container_cgroups(running.pid(), {"memory", "pids", "cpu"});
   for (const std::string& box : boxes) {
     EXPECT_TRUE(exists(box)) << box;
   }
-  running.close_stdin();
-  EXPECT_EQ(running.finish().code(), 0);
-  for (const std::string& box : boxes) {
-    EXPECT_FALSE(exists(box)) << box;
-  }
+  expect_it_ends_taking(running, boxes);
 }
 
 TEST_F(CgroupLimits, TheJanitorRemovesTheCgroupAfterSigkill) {
-  Running running = start_isolate({"--net", "none", "--memory", "64m", "--pids", "16", "--cpus", "1"},
-                                  "echo ready; read line || :");
+  Running running = start_limited_idle_container();
   ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
   const Words boxes = container_cgroups(running.pid(), {"memory", "pids", "cpu"});
   for (const std::string& box : boxes) {

@@ -316,23 +316,23 @@ TEST_P(Terminal, InteractiveShellHasJobControl) {
   EXPECT_TRUE(run.wait_for("33 99\r\n")) << run.screen();
   // A background job that reads the terminal is stopped (SIGTTIN); fg
   // brings it back, and the line it then reads proves it has the terminal.
+  // fg names the job before it hands over the terminal and continues it, so
+  // what is typed next waits for cat (typed earlier, the shell's line editor
+  // could have read it along with "fg"); cat echoes the line back.
+  const auto bring_back_cat_and_type = [&run](const std::string& line) {
+    run.type("fg\n");
+    ASSERT_TRUE(run.wait_for("fg\r\ncat\r\n")) << run.screen();
+    run.type(line + "\n");
+    EXPECT_TRUE(run.wait_for(line + "\r\n" + line + "\r\n")) << run.screen();
+  };
   run.type("cat &\n");
   ASSERT_TRUE(run.wait_for("box> ")) << run.screen();
-  run.type("fg\n");
-  // fg names the job before it hands over the terminal and continues it, so
-  // what is typed from here on waits for cat (typed earlier, the shell's
-  // line editor could have read it along with "fg").
-  ASSERT_TRUE(run.wait_for("fg\r\ncat\r\n")) << run.screen();
-  run.type("first line\n");
-  EXPECT_TRUE(run.wait_for("first line\r\nfirst line\r\n")) << run.screen();
+  bring_back_cat_and_type("first line");
   // Ctrl-Z stops the foreground job, not isolate.
   run.type("\x1a");
   EXPECT_TRUE(run.wait_for("Stopped")) << run.screen();
   ASSERT_TRUE(run.wait_for("box> ")) << run.screen();
-  run.type("fg\n");
-  ASSERT_TRUE(run.wait_for("fg\r\ncat\r\n")) << run.screen();
-  run.type("second line\n");
-  EXPECT_TRUE(run.wait_for("second line\r\nsecond line\r\n")) << run.screen();
+  bring_back_cat_and_type("second line");
   // Ctrl-C ends the foreground job; the shell and isolate live on.
   run.type("\x03");
   ASSERT_TRUE(run.wait_for("box> ")) << run.screen();
