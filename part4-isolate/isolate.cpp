@@ -363,8 +363,10 @@ int run(const Options& options) {
   nslab::ErrorChannel errors;
   nslab::Child child = step("clone into new namespaces", [&] {
     return nslab::clone_child(kNamespaceFlags, [&] {
-      // The child's copy of the lock's socket would keep the lock held
-      // through the whole container setup, until the exec closes it.
+      // flock belongs to the open file, which the child's copy of the
+      // descriptor shares: it would keep the lock held through the whole
+      // container setup, until the exec closes it. Closing (never
+      // LOCK_UN, which would free the parent's lock too) drops the copy.
       host.lock.reset();
       return errors.report_failures([&] {
         return container_main(options, network, handshake, terminal, handoff, errors, say);

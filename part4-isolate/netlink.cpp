@@ -12,7 +12,6 @@
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstddef>
-#include <cstring>
 #include <ctime>
 #include <fmt/core.h>
 #include <libmnl/libmnl.h>
@@ -23,8 +22,10 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <stdexcept>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
-#include <sys/un.h>
+#include <sys/stat.h>
 #include <thread>
 
 namespace nslab::net {
@@ -428,40 +429,73 @@ void ensure_subnet_free(RouteSocket& route, Subnet subnet) {
   }
 }
 
-// [subnet-lock]
+// [subnet-lock-checks]
 namespace {
 
-/// Tries once to bind \p socket to the abstract name \p name; false when
-/// another socket holds it.
-bool bind_abstract(const UniqueFd& socket, std::string_view name) {
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  // A leading NUL byte makes the name abstract: no file is created, and
-  // the name's length is given by the address length, not by a NUL.
-  const std::size_t length = std::min(name.size(), sizeof address.sun_path - 1);
-  std::memcpy(address.sun_path + 1, name.data(), length);
-  const auto size = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + length);
-  if (::bind(socket.get(), reinterpret_cast<const sockaddr*>(&address), size) == 0) {
-    return true;
+/// What \p mode says a file is, for an error message.
+std::string_view file_kind(mode_t mode) noexcept {
+  switch (mode & S_IFMT) {
+    case S_IFDIR: return "directory";
+    case S_IFREG: return "regular file";
+    case S_IFIFO: return "FIFO";
+    default: return "special file";
   }
-  if (errno != EADDRINUSE) {
-    throw_errno("bind", fmt::format("@{}", name));
+}
+
+/// Throws unless \p fd (named \p path) is a \p type (S_IFDIR or S_IFREG)
+/// that root owns and no one else may write; a regular file, which could be
+/// locked through any descriptor, not even read. Whoever could write there
+/// could plant a lock of their own.
+void ensure_only_root_controls(const UniqueFd& fd, const std::string& path, mode_t type) {
+  struct stat info {};
+  check(::fstat(fd.get(), &info), "fstat", path);
+  const mode_t others_may = type == S_IFDIR ? (S_IWGRP | S_IWOTH) : (S_IRWXG | S_IRWXO);
+  if ((info.st_mode & S_IFMT) != type || info.st_uid != 0 || (info.st_mode & others_may) != 0) {
+    throw std::runtime_error(fmt::format(
+        "subnet lock {}: refused: it is a {} owned by uid {} with mode {:o}, not a {} owned by "
+        "root that only root can {}; remove it",
+        path, file_kind(info.st_mode), info.st_uid, info.st_mode & 07777, file_kind(type),
+        type == S_IFDIR ? "write" : "open"));
   }
-  return false;
+}
+
+/// Opens the lock file in \p directory, making both if missing. O_NOFOLLOW
+/// on each: a symlink planted there would send root's open elsewhere.
+UniqueFd open_lock_file(std::string_view directory) {
+  const std::string directory_path(directory);
+  if (::mkdir(directory_path.c_str(), 0755) != 0 && errno != EEXIST) {
+    throw_errno("mkdir", directory_path);
+  }
+  const UniqueFd parent(check(
+      ::open(directory_path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open",
+      directory_path));
+  ensure_only_root_controls(parent, directory_path, S_IFDIR);
+  const std::string path = fmt::format("{}/{}", directory, SubnetLock::kFileName);
+  // O_NONBLOCK: a FIFO in its place must fail the check, not hang the open.
+  UniqueFd file(check(::openat(parent.get(), std::string(SubnetLock::kFileName).c_str(),
+                               O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600),
+                      "open", path));
+  ensure_only_root_controls(file, path, S_IFREG);
+  return file;
 }
 
 } // namespace
+// [subnet-lock-checks]
 
-SubnetLock::SubnetLock(std::chrono::milliseconds patience, std::string_view name)
-    : socket_(check(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket", "AF_UNIX")) {
+// [subnet-lock]
+SubnetLock::SubnetLock(std::chrono::milliseconds patience, std::string_view directory)
+    : file_(open_lock_file(directory)) {
   const auto deadline = std::chrono::steady_clock::now() + patience;
-  // There is no event to wait for when the holder closes its socket, so
-  // poll: the lock is held for milliseconds, and a bind costs microseconds.
-  while (!bind_abstract(socket_, name)) {
+  // A blocking flock would have no bound; the lock is held for
+  // milliseconds, and a try costs microseconds.
+  while (::flock(file_.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK) {
+      throw_errno("flock", fmt::format("{}/{}", directory, kFileName));
+    }
     if (std::chrono::steady_clock::now() >= deadline) {
       throw std::runtime_error(fmt::format(
-          "lock @{}: another isolate has been choosing its /30 for {} ms; try again", name,
-          patience.count()));
+          "lock {}/{}: another isolate has been choosing its /30 for {} ms; try again", directory,
+          kFileName, patience.count()));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }

@@ -197,36 +197,40 @@ void ensure_subnet_free(RouteSocket& route, Subnet subnet);
 
 // [subnet-lock-decl]
 /// Makes "find a free /30, then give it to a host end" one step among all
-/// isolate instances in this network namespace.
+/// isolate instances on this machine.
 ///
 /// The address dump happens before clone(2) and the host end gets its
 /// address only after it, so two instances could otherwise both see the
 /// same /30 free and both take it; the kernel allows one address on two
-/// links. The lock is the abstract AF_UNIX socket name kName: binding it
-/// succeeds for one socket at a time (`EADDRINUSE` for the rest). Unlike a
-/// lock file it leaves nothing on the host: the name vanishes when the
-/// socket is closed, also when the holder is killed. Abstract names belong to
-/// a network namespace, which is exactly the scope of the addresses it
-/// guards.
+/// links. The lock is flock(2) on the file kFileName in kDirectory, which
+/// only root may create, open or lock: an ordinary user cannot take it and
+/// so cannot hold up root's `--net veth`. The kernel drops the lock when
+/// its holder dies, also by SIGKILL. The directory and the empty file stay,
+/// like the files in `/run/lock`.
 class SubnetLock {
 public:
-  /// The abstract name, without its leading NUL byte.
-  static constexpr std::string_view kName = "nslab-isolate-subnets";
+  /// Where isolate's lock lives; root's, and gone at the next boot.
+  static constexpr std::string_view kDirectory = "/run/nslab";
+  /// The lock file's name inside the directory.
+  static constexpr std::string_view kFileName = "isolate-subnets.lock";
   /// How long isolate waits for another instance's lock by default. The
   /// lock is normally held for a few milliseconds.
   static constexpr std::chrono::milliseconds kPatience{5000};
 
-  /// Takes the lock \p name, retrying every millisecond or so for up to
-  /// \p patience; then throws std::runtime_error. Throws nslab::Error
-  /// when the socket cannot be made.
+  /// Takes the lock on kFileName in \p directory (made if missing), retrying
+  /// every millisecond or so for up to \p patience; then throws
+  /// std::runtime_error. Also throws std::runtime_error when the directory
+  /// or the file is not a directory or regular file that only root
+  /// controls, and nslab::Error when one cannot be made or opened.
   explicit SubnetLock(std::chrono::milliseconds patience = kPatience,
-                      std::string_view name = kName);
+                      std::string_view directory = kDirectory);
 
-  /// Releases the lock now; destroying the object does the same.
-  void release() noexcept { socket_.reset(); }
+  /// Closes this process's descriptor; destroying the object does the same.
+  /// The lock is free once no process holds a copy of the descriptor.
+  void release() noexcept { file_.reset(); }
 
 private:
-  UniqueFd socket_;
+  UniqueFd file_;
 };
 // [subnet-lock-decl]
 

@@ -10,8 +10,10 @@
 #include "nslab/error.hpp"
 #include "nslab/hostname.hpp"
 #include "nslab/namespaces.hpp"
+#include "nslab/unique_fd.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <csignal>
@@ -25,7 +27,12 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <sys/file.h>
 #include <sys/msg.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <thread>
 #include <unistd.h>
@@ -572,6 +579,134 @@ TEST_F(Isolate, SubnetLockIsFreeWhileTheContainerRuns) {
   EXPECT_NO_THROW(nslab::net::SubnetLock(2s)) << "a running container holds the lock";
   running.close_stdin();
   EXPECT_EQ(running.finish().code(), 0);
+}
+
+/// An ordinary user's attempts on root's subnet lock, made by a forked
+/// child as nobody, which then keeps whatever it got until destroyed: the
+/// abstract socket name the lock once was, the lock's directory, flock on
+/// its file through a read-only descriptor, and a symlink in the file's
+/// place. outcome() has one byte per attempt, 'y' when it worked.
+class LockAttacker {
+public:
+  LockAttacker() {
+    // Built before fork: the child may only make async-signal-safe calls.
+    const std::string directory(nslab::net::SubnetLock::kDirectory);
+    const std::string file = fmt::format("{}/{}", directory, nslab::net::SubnetLock::kFileName);
+    constexpr std::string_view kOldName = "nslab-isolate-subnets";
+    sockaddr_un old_name{};
+    old_name.sun_family = AF_UNIX;
+    std::memcpy(old_name.sun_path + 1, kOldName.data(), kOldName.size());
+    const auto old_name_size =
+        static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + kOldName.size());
+    nslab::Pipe report = nslab::make_pipe();
+    pid_ = nslab::check(::fork(), "fork");
+    if (pid_ == 0) {
+      if (!become_nobody()) {
+        ::_exit(1);
+      }
+      char outcome[4];
+      const int socket = ::socket(AF_UNIX, SOCK_STREAM, 0);
+      outcome[0] = ::bind(socket, reinterpret_cast<const sockaddr*>(&old_name), old_name_size) == 0
+                       ? 'y' : 'n';
+      outcome[1] = ::mkdir(directory.c_str(), 0777) == 0 ? 'y' : 'n';
+      const int fd = ::open(file.c_str(), O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0666);
+      outcome[2] = fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0 ? 'y' : 'n';
+      outcome[3] = ::symlink("/tmp", file.c_str()) == 0 ? 'y' : 'n';
+      (void)!::write(report.write_end.get(), outcome, sizeof outcome);
+      while (true) {
+        ::pause(); // keeps the socket, and anything else it got, until killed
+      }
+    }
+    report.write_end.reset();
+    pollfd readable{report.read_end.get(), POLLIN, 0};
+    char outcome[4];
+    if (::poll(&readable, 1, 5000) == 1 &&
+        ::read(report.read_end.get(), outcome, sizeof outcome) == sizeof outcome) {
+      outcome_.assign(outcome, sizeof outcome);
+    }
+  }
+  LockAttacker(const LockAttacker&) = delete;
+  LockAttacker& operator=(const LockAttacker&) = delete;
+  ~LockAttacker() {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+
+  /// Old name bound, directory made, file locked, symlink planted: 'y' or
+  /// 'n' each; empty when the attacker never reported.
+  [[nodiscard]] const std::string& outcome() const noexcept { return outcome_; }
+
+private:
+  pid_t pid_ = -1;
+  std::string outcome_;
+};
+
+/// Removes from /run whatever is not root's under the lock's names, even
+/// when a check failed: what a successful attack would have left.
+class RunNslabRestorer {
+public:
+  RunNslabRestorer() = default;
+  RunNslabRestorer(const RunNslabRestorer&) = delete;
+  RunNslabRestorer& operator=(const RunNslabRestorer&) = delete;
+  ~RunNslabRestorer() {
+    const std::string directory(nslab::net::SubnetLock::kDirectory);
+    remove_unless_roots(fmt::format("{}/{}", directory, nslab::net::SubnetLock::kFileName));
+    remove_unless_roots(directory);
+  }
+
+private:
+  static void remove_unless_roots(const std::string& path) {
+    struct stat info {};
+    if (::lstat(path.c_str(), &info) == 0 && info.st_uid != 0) {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+    }
+  }
+};
+
+TEST_F(Isolate, OrdinaryUserCannotHoldUpRootsVeth) {
+  SKIP_WITHOUT_HOST_ROOT();
+  if (!can_become_nobody()) {
+    GTEST_SKIP() << "needs root, to attack as nobody";
+  }
+  const RunNslabRestorer restorer;
+  const LockAttacker attacker;
+  ASSERT_EQ(attacker.outcome().size(), 4u) << "the attacker never reported";
+  EXPECT_EQ(attacker.outcome().substr(1), "nnn")
+      << "nobody made the lock's directory, locked its file or replaced it (y: done): "
+      << attacker.outcome();
+
+  // The attacker still holds all it got. --pids, so that there is a cgroup
+  // to leave behind too.
+  const Result r = isolate({"-v", "--pids", "64", "--net", "veth", "true"});
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  const std::string said = r.out + r.err;
+  std::smatch link;
+  ASSERT_TRUE(std::regex_search(said, link, std::regex("nsl[0-9]+"))) << r.describe();
+  EXPECT_FALSE(host_has_link(link.str())) << link.str() << " was left on the host";
+  const std::regex made("mkdir (\\S+)");
+  int cgroups = 0;
+  for (auto it = std::sregex_iterator(said.begin(), said.end(), made); it != std::sregex_iterator();
+       ++it, ++cgroups) {
+    EXPECT_FALSE(std::filesystem::exists((*it)[1].str())) << (*it)[1] << " was left on the host";
+  }
+  EXPECT_GT(cgroups, 0) << "no cgroup made\n" << r.describe();
+}
+
+TEST_F(Isolate, VethRefusesALockDirectoryAnotherUserMade) {
+  SKIP_WITHOUT_HOST_ROOT();
+  // Over a tmpfs of its own on /run, in a mount namespace of its own: the
+  // host's /run is never touched. No veth pair is ever made.
+  Command command{{"unshare", "--mount", "sh", "-c",
+                   "mount -t tmpfs tmpfs /run && mkdir -m 755 /run/nslab && "
+                   "chown 65534:65534 /run/nslab && exec \"$@\"",
+                   "sh", program("isolate"), "--net", "veth", "true"}};
+  command.root_in_user_namespace = false;
+  const Result r = run(command);
+  EXPECT_EQ(r.code(), 125) << r.describe();
+  EXPECT_EQ(r.err, "isolate: subnet lock /run/nslab: refused: it is a directory owned by uid "
+                   "65534 with mode 755, not a directory owned by root that only root can write; "
+                   "remove it\n");
 }
 
 TEST_F(Isolate, IpAlreadyInUseGives125) {

@@ -20,6 +20,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fcntl.h>
 #include <fmt/core.h>
 #include <gtest/gtest.h>
@@ -27,6 +29,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <stdexcept>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace {
@@ -425,14 +428,24 @@ TEST(FreeSubnet, ChoiceAndCheckSeeAddressesAlreadyAssigned) {
 }
 
 // ---------------------------------------------------------------------------
-// The lock around choosing a /30. Abstract socket names belong to a network
-// namespace, so inside a sandbox these tests never meet a real isolate's lock.
+// The lock around choosing a /30: flock(2) on a file only root controls.
+// Each test passes a directory of its own, never the real /run/nslab, so a
+// real isolate's lock is never in the way. In a sandbox made by an ordinary
+// user, that user is root, and so owns the temporary directory.
+
+/// The lock directory inside \p temp, not made yet: SubnetLock makes it.
+std::string lock_directory(const nslab::testing::TempDir& temp) { return temp.path() + "/nslab"; }
+
+std::string lock_file(const nslab::testing::TempDir& temp) {
+  return fmt::format("{}/{}", lock_directory(temp), net::SubnetLock::kFileName);
+}
 
 TEST(SubnetLock, IsHeldByOneAtATimeAndFreeAgainOnceReleased) {
-  in_sandbox([] {
-    std::optional<net::SubnetLock> first(std::in_place);
+  const nslab::testing::TempDir temp;
+  in_sandbox([&] {
+    std::optional<net::SubnetLock> first(std::in_place, 0ms, lock_directory(temp));
     try {
-      const net::SubnetLock second(50ms);
+      const net::SubnetLock second(50ms, lock_directory(temp));
       ADD_FAILURE() << "two holders at once";
     } catch (const std::runtime_error& error) {
       EXPECT_NE(std::string_view(error.what()).find("another isolate has been choosing its /30"),
@@ -440,15 +453,16 @@ TEST(SubnetLock, IsHeldByOneAtATimeAndFreeAgainOnceReleased) {
           << error.what();
     }
     first->release();
-    EXPECT_NO_THROW(net::SubnetLock(0ms)) << "still held after release()";
+    EXPECT_NO_THROW(net::SubnetLock(0ms, lock_directory(temp))) << "still held after release()";
   });
 }
 
 TEST(SubnetLock, IsFreeAgainWhenItsHolderIsKilled) {
-  in_sandbox([] {
+  const nslab::testing::TempDir temp;
+  in_sandbox([&] {
     nslab::Pipe held = nslab::make_pipe();
     nslab::Child holder = nslab::clone_child(0, [&] {
-      const net::SubnetLock lock;
+      const net::SubnetLock lock(0ms, lock_directory(temp));
       (void)!::write(held.write_end.get(), "x", 1);
       while (true) {
         ::pause(); // holds the lock until killed
@@ -458,18 +472,112 @@ TEST(SubnetLock, IsFreeAgainWhenItsHolderIsKilled) {
     held.write_end.reset();
     char byte = 0;
     ASSERT_EQ(::read(held.read_end.get(), &byte, 1), 1) << "the holder never took the lock";
-    EXPECT_THROW(net::SubnetLock(50ms), std::runtime_error);
+    EXPECT_THROW(net::SubnetLock(50ms, lock_directory(temp)), std::runtime_error);
     holder.kill_and_wait(); // like a SIGKILLed isolate: no clean-up code runs
-    EXPECT_NO_THROW(net::SubnetLock(0ms)) << "the name outlived its holder";
+    EXPECT_NO_THROW(net::SubnetLock(0ms, lock_directory(temp))) << "the lock outlived its holder";
   });
 }
 
-TEST(SubnetLock, BelongsToOneNetworkNamespace) {
-  in_sandbox([] {
-    const net::SubnetLock here;
-    Container elsewhere([] { const net::SubnetLock there(0ms); });
-    EXPECT_EQ(elsewhere.release(), "ok");
-  });
+TEST(SubnetLock, LeavesADirectoryAndAFileOnlyRootMayWrite) {
+  const nslab::testing::TempDir temp;
+  in_sandbox([&] { const net::SubnetLock lock(0ms, lock_directory(temp)); });
+  struct stat directory {};
+  struct stat file {};
+  ASSERT_EQ(::lstat(lock_directory(temp).c_str(), &directory), 0) << std::strerror(errno);
+  ASSERT_EQ(::lstat(lock_file(temp).c_str(), &file), 0) << std::strerror(errno);
+  EXPECT_TRUE(S_ISDIR(directory.st_mode));
+  EXPECT_EQ(directory.st_mode & 022, 0u) << std::oct << directory.st_mode;
+  EXPECT_TRUE(S_ISREG(file.st_mode));
+  EXPECT_EQ(file.st_mode & 077, 0u) << "others could open, and so lock, it: " << std::oct
+                                    << file.st_mode;
+}
+
+/// One way an ordinary user could have prepared the lock's directory or
+/// file before root's isolate ran, had they been able to write there.
+struct PlantedLock {
+  const char* what;
+  std::function<void(const nslab::testing::TempDir&)> plant;
+};
+
+void make_directory(const std::string& path, mode_t mode) {
+  ASSERT_EQ(::mkdir(path.c_str(), 0700), 0) << path << ": " << std::strerror(errno);
+  ASSERT_EQ(::chmod(path.c_str(), mode), 0) << path << ": " << std::strerror(errno); // past umask
+}
+
+void make_file(const std::string& path, mode_t mode) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0) << path << ": " << std::strerror(errno);
+  ::close(fd);
+  ASSERT_EQ(::chmod(path.c_str(), mode), 0) << path << ": " << std::strerror(errno);
+}
+
+const PlantedLock kPlantedLocks[] = {
+    {"a directory others may write",
+     [](const nslab::testing::TempDir& temp) { make_directory(lock_directory(temp), 0777); }},
+    {"a directory that is a symlink",
+     [](const nslab::testing::TempDir& temp) {
+       make_directory(temp.path() + "/elsewhere", 0755);
+       ASSERT_EQ(::symlink("elsewhere", lock_directory(temp).c_str()), 0);
+     }},
+    {"a lock file that is a symlink",
+     [](const nslab::testing::TempDir& temp) {
+       make_directory(lock_directory(temp), 0755);
+       ASSERT_EQ(::symlink("../target", lock_file(temp).c_str()), 0);
+     }},
+    {"a lock file others may read",
+     [](const nslab::testing::TempDir& temp) {
+       make_directory(lock_directory(temp), 0755);
+       make_file(lock_file(temp), 0644);
+     }},
+    {"a FIFO in the lock file's place",
+     [](const nslab::testing::TempDir& temp) {
+       make_directory(lock_directory(temp), 0755);
+       ASSERT_EQ(::mkfifo(lock_file(temp).c_str(), 0600), 0);
+     }},
+    {"a lock directory in the lock file's place",
+     [](const nslab::testing::TempDir& temp) {
+       make_directory(lock_directory(temp), 0755);
+       make_directory(lock_file(temp), 0700);
+     }},
+};
+
+TEST(SubnetLock, RefusesWhatAnyoneButRootCouldHavePlanted) {
+  for (const PlantedLock& planted : kPlantedLocks) {
+    SCOPED_TRACE(planted.what);
+    const nslab::testing::TempDir temp;
+    in_sandbox([&] {
+      planted.plant(temp);
+      EXPECT_THROW(net::SubnetLock(0ms, lock_directory(temp)), std::exception);
+    });
+    // Nothing was made through a symlink.
+    EXPECT_FALSE(std::filesystem::exists(temp.path() + "/target"));
+    EXPECT_FALSE(std::filesystem::exists(temp.path() + "/elsewhere/" +
+                                         std::string(net::SubnetLock::kFileName)));
+  }
+}
+
+/// Owned by someone else: needs root, to give a file away.
+TEST(SubnetLock, RefusesADirectoryOrFileOwnedByAnotherUser) {
+  for (const bool directory_given_away : {true, false}) {
+    const nslab::testing::TempDir temp;
+    make_directory(lock_directory(temp), 0755);
+    make_file(lock_file(temp), 0600);
+    const std::string given_away = directory_given_away ? lock_directory(temp) : lock_file(temp);
+    if (::chown(given_away.c_str(), 65534, 65534) != 0) {
+      GTEST_SKIP() << "needs root, to give a file to nobody: " << std::strerror(errno);
+    }
+    try {
+      const net::SubnetLock lock(0ms, lock_directory(temp));
+      ADD_FAILURE() << given_away << ", nobody's, was used";
+    } catch (const std::runtime_error& error) {
+      const std::string_view kind = directory_given_away ? "directory" : "regular file";
+      EXPECT_EQ(std::string(error.what()),
+                fmt::format("subnet lock {}: refused: it is a {} owned by uid 65534 with mode {}, "
+                            "not a {} owned by root that only root can {}; remove it",
+                            given_away, kind, directory_given_away ? "755" : "600", kind,
+                            directory_given_away ? "write" : "open"));
+    }
+  }
 }
 
 TEST(RouteSocket, PermissionToAdministerLinksIsFoundByTrying) {
