@@ -556,15 +556,17 @@ TEST(SubnetLock, RefusesWhatAnyoneButRootCouldHavePlanted) {
   }
 }
 
-/// Owned by someone else: needs root, to give a file away.
+/// Owned by someone else: needs root, to give a file away. Not to nobody,
+/// who may be running the suite and would then own it already.
 TEST(SubnetLock, RefusesADirectoryOrFileOwnedByAnotherUser) {
+  constexpr uid_t kDaemon = 1;
   for (const bool directory_given_away : {true, false}) {
     const nslab::testing::TempDir temp;
     make_directory(lock_directory(temp), 0755);
     make_file(lock_file(temp), 0600);
     const std::string given_away = directory_given_away ? lock_directory(temp) : lock_file(temp);
-    if (::chown(given_away.c_str(), 65534, 65534) != 0) {
-      GTEST_SKIP() << "needs root, to give a file to nobody: " << std::strerror(errno);
+    if (::chown(given_away.c_str(), kDaemon, kDaemon) != 0) {
+      GTEST_SKIP() << "needs root, to give a file to daemon: " << std::strerror(errno);
     }
     try {
       const net::SubnetLock lock(0ms, lock_directory(temp));
@@ -572,7 +574,7 @@ TEST(SubnetLock, RefusesADirectoryOrFileOwnedByAnotherUser) {
     } catch (const std::runtime_error& error) {
       const std::string_view kind = directory_given_away ? "directory" : "regular file";
       EXPECT_EQ(std::string(error.what()),
-                fmt::format("subnet lock {}: refused: it is a {} owned by uid 65534 with mode {}, "
+                fmt::format("subnet lock {}: refused: it is a {} owned by uid 1 with mode {}, "
                             "not a {} owned by root that only root can {}; remove it",
                             given_away, kind, directory_given_away ? "755" : "600", kind,
                             directory_given_away ? "write" : "open"));
