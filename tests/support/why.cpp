@@ -66,6 +66,14 @@ std::string lacks(const Result& r, std::string_view expected) {
   return why(r, fmt::format("did not print {}", in_quotes(expected)));
 }
 
+std::string must_not_print(const Result& r, std::string_view unwanted) {
+  return why(r, fmt::format("printed {}, which it must not", in_quotes(unwanted)));
+}
+
+std::string did_not_say(const Result& r, std::string_view expected) {
+  return why(r, fmt::format("did not say {} on stderr", in_quotes(expected)));
+}
+
 std::string never_printed(Running& running, std::string_view text) {
   const Result r = running.finish();
   return why(r, fmt::format("never printed {} (it printed {})", in_quotes(text), in_quotes(r.out)));

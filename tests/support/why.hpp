@@ -39,6 +39,13 @@ namespace nslab::testing {
 /// `COMMAND did not print "..."`: stdout should have contained \p expected.
 [[nodiscard]] std::string lacks(const Result& r, std::string_view expected);
 
+/// `COMMAND printed "...", which it must not`: stdout should not have
+/// contained \p unwanted.
+[[nodiscard]] std::string must_not_print(const Result& r, std::string_view unwanted);
+
+/// `COMMAND did not say "..." on stderr`: stderr should have contained \p expected.
+[[nodiscard]] std::string did_not_say(const Result& r, std::string_view expected);
+
 /// For a started program that never printed \p text: waits for it to end
 /// (within its timeout), then says so, with its output and stderr.
 [[nodiscard]] std::string never_printed(Running& running, std::string_view text);
