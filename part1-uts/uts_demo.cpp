@@ -7,7 +7,6 @@
 //
 // Usage: uts-demo [-h] [-v] [-n HOSTNAME] [--] [COMMAND [ARG...]]
 
-#include "nslab/error_channel.hpp"
 #include "nslab/child.hpp"
 #include "nslab/cli.hpp"
 #include "nslab/hostname.hpp"
@@ -82,27 +81,20 @@ int child_main(const Options& options, const nslab::Narrator& narrator) {
 }
 // [child]
 
+// [run]
 int run(const Options& options) {
   const nslab::Narrator narrator(options.verbose);
   nslab::SignalFd signals;
-  nslab::ErrorChannel errors;
   narrator.parent("my hostname is \"{}\"; starting a child in a new UTS namespace",
                   nslab::current_hostname());
-  // [clone]
-  nslab::Child child = nslab::clone_child(CLONE_NEWUTS, [&] {
-    return errors.report_failures([&] { return child_main(options, narrator); });
-  });
-  // [clone]
-  if (const auto failure = errors.receive()) {
-    fmt::print(stderr, "{}: {}\n", kProgram, failure->message);
-    child.wait();
-    return failure->exit_code;
-  }
+  nslab::Child child =
+      nslab::clone_child(CLONE_NEWUTS, [&] { return child_main(options, narrator); });
   const nslab::ExitStatus status = nslab::wait_forwarding_signals(child, signals);
   narrator.parent("child {}; my hostname is still \"{}\"", status.describe(),
                   nslab::current_hostname());
   return status.shell_status();
 }
+// [run]
 
 } // namespace
 

@@ -14,7 +14,6 @@
 // Usage: ipc-checkpoint [-h] [-v] [-d MILLISECONDS] [--share-ipc] [--] [COMMAND [ARG...]]
 
 #include "nslab/checkpoint.hpp"
-#include "nslab/error_channel.hpp"
 #include "nslab/child.hpp"
 #include "nslab/cli.hpp"
 #include "nslab/janitor.hpp"
@@ -164,12 +163,9 @@ std::optional<SetupInterrupted> do_setup_work(long delay_ms, nslab::SignalFd& si
 /// Ends a run whose setup was interrupted: nothing is released, so COMMAND
 /// never runs. Returns the exit status.
 int give_up(const SetupInterrupted& interrupted, nslab::Checkpoint& checkpoint,
-            nslab::ErrorChannel& errors, nslab::Child& child, const nslab::Narrator& narrator) {
+            nslab::Child& child, const nslab::Narrator& narrator) {
   if (interrupted.child) {
-    if (const auto failure = errors.receive()) { // it said why: say that, not just its status
-      fmt::print(stderr, "{}: {}\n", kProgram, failure->message);
-      return failure->exit_code;
-    }
+    child.wait_for_exec(); // if it said why it ended, this throws that
     fmt::print(stderr, "{}: the child ended ({}) during the setup\n", kProgram,
                interrupted.child->describe());
     return interrupted.child->shell_status();
@@ -186,27 +182,20 @@ int run(const Options& options) {
   const SysvQueue queue;
   narrator.parent("created System V message queue {}", queue.id());
   nslab::Checkpoint checkpoint;
-  nslab::ErrorChannel errors;
   const int flags = CLONE_NEWUTS | (options.share_ipc ? 0 : CLONE_NEWIPC);
-  nslab::Child child = nslab::clone_child(flags, [&] {
-    return errors.report_failures([&] { return child_main(options, queue.id(), checkpoint); });
-  });
+  nslab::Child child = nslab::clone_child(
+      flags, [&] { return child_main(options, queue.id(), checkpoint); });
   narrator.parent("child {} is waiting at the checkpoint", child.pid());
   narrator.namespaces(::getpid(), child.pid());
   narrator.parent("doing setup work for {} ms", options.delay_ms);
   // [release]
   if (const auto interrupted = do_setup_work(options.delay_ms, signals, child)) {
-    return give_up(*interrupted, checkpoint, errors, child, narrator);
+    return give_up(*interrupted, checkpoint, child, narrator);
   }
   fmt::print("Parent: setup done, releasing the child\n");
   std::fflush(stdout); // so this line comes before anything the child prints
   checkpoint.release();
   // [release]
-  if (const auto failure = errors.receive()) {
-    fmt::print(stderr, "{}: {}\n", kProgram, failure->message);
-    child.wait();
-    return failure->exit_code;
-  }
   const nslab::ExitStatus status = nslab::wait_forwarding_signals(child, signals);
   narrator.parent("child {}; removing queue {}", status.describe(), queue.id());
   return status.shell_status();

@@ -14,8 +14,6 @@
 
 #include "message_queue.hpp"
 
-#include "nslab/checkpoint.hpp"
-#include "nslab/error_channel.hpp"
 #include "nslab/child.hpp"
 #include "nslab/cli.hpp"
 #include "nslab/deadline.hpp"
@@ -26,8 +24,6 @@
 #include "nslab/signals.hpp"
 #include "nslab/supervise.hpp"
 
-#include <algorithm>
-#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -52,7 +48,7 @@ constexpr std::string_view kProgram = "invoke_ns";
 /// The exit status when -i was given and no message arrived.
 constexpr int kExitNoMessage = 1;
 /// How long a PID 1, which ignores signals it has no handler for, may take
-/// to stop after a signal before it is killed.
+/// to stop after a signal before it is killed (see stop_grace()).
 constexpr std::chrono::milliseconds kPidOneGrace{2000};
 
 constexpr std::string_view kUsage =
@@ -207,39 +203,34 @@ struct WaitOutcome {
   int exit_status = nslab::kExitOk;   ///< Otherwise the status to exit with.
 };
 
-/// True when the child failed at \p call on \p object. The report carries
-/// only the call's name and the whole line, and a name alone is ambiguous:
-/// "read" is also the child's wait on the checkpoint pipe. The line starts
-/// with the step and its object, "read(stdin): ...", so compare that.
-bool failed_at(const nslab::ChildFailure& failure, std::string_view call,
-               std::string_view object) {
-  return failure.message.starts_with(fmt::format("{}({}):", call, object));
-}
-
 /// What the user should know about a failure the child reported.
 std::string explain(const nslab::ChildFailure& failure, const Options& options) {
-  if (failed_at(failure, "mq_open", options.queue_name) && failure.errnum == ENOENT &&
+  if (failure.failed_at("mq_open", options.queue_name) && failure.errnum == ENOENT &&
       (options.clone_flags & CLONE_NEWIPC) != 0) {
     return fmt::format("{}: the child is in a new IPC namespace, which has its own queues",
-                       failure.message);
+                       failure.message());
   }
-  if (failed_at(failure, "read", "stdin") && failure.errnum == ENODATA) {
+  if (failure.failed_at("read", "stdin") && failure.errnum == ENODATA) {
     return fmt::format("{}: stdin was empty, so the child had no message to send",
-                       failure.message);
+                       failure.message());
   }
-  return failure.message;
+  return failure.message();
 }
 
-/// A failed exchange step is the lesson of -i yes, not a broken program:
-/// like every other way of getting no message, it exits with 1. Any other
-/// failure, such as a set-up step, is invoke_ns's own (125).
-int exit_status_for(const nslab::ChildFailure& failure, const Options& options) {
-  const std::array<std::pair<std::string_view, std::string_view>, 3> exchange_steps = {{
-      {"mq_open", options.queue_name}, {"mq_send", options.queue_name}, {"read", "stdin"}}};
-  const bool in_exchange = std::ranges::any_of(exchange_steps, [&](const auto& step) {
-    return failed_at(failure, step.first, step.second);
-  });
-  return in_exchange ? kExitNoMessage : failure.exit_code;
+/// Answers a failure the child reported while the parent waited for its
+/// message. A failed exchange step is the lesson of -i yes, not a broken
+/// program: like every other way of getting no message, it is explained and
+/// exits with 1. Any other failure, such as a set-up step, is invoke_ns's
+/// own: thrown again, for run_main to report (125).
+int no_message_because(const nslab::ChildFailure& failure, const Options& options) {
+  const bool in_exchange = failure.failed_at("mq_open", options.queue_name) ||
+                           failure.failed_at("mq_send", options.queue_name) ||
+                           failure.failed_at("read", "stdin");
+  if (!in_exchange) {
+    failure.raise();
+  }
+  fmt::print(stderr, "{}: {}\n", kProgram, explain(failure, options));
+  return kExitNoMessage;
 }
 
 // [send-by-name]
@@ -277,22 +268,22 @@ void send_by_name(const std::string& name, const std::string& message, const Nar
 /// deadline, unlike mq_timedreceive(3)'s CLOCK_REALTIME one, does not move
 /// when someone sets the clock.
 WaitOutcome wait_for_message(invoke_ns::OwnedQueue& queue, nslab::Child& child,
-                             nslab::ErrorChannel& errors, nslab::SignalFd& signals,
-                             const Options& options, const Narrator& say) {
+                             nslab::SignalFd& signals, const Options& options,
+                             const Narrator& say) {
   // BEGIN EXERCISE part3.mq-receive
   // STUB: // TODO(part3.mq-receive): until options.timeout passes, poll(2) four descriptors:
-  // STUB: // queue.pollable_fd(), errors.read_fd(), child.pidfd() and signals.fd(); use
+  // STUB: // queue.pollable_fd(), child.failure_fd(), child.pidfd() and signals.fd(); use
   // STUB: // nslab::poll_timeout for the time left. On every wake-up try queue.try_receive()
-  // STUB: // (mq_receive(3)). A signal: child.kill_and_wait(), status 128+N. A failure on the
-  // STUB: // error channel: print explain(...), return exit_status_for(...). The child exited, or
-  // STUB: // the deadline passed: kExitNoMessage.
-  // STUB: nslab::not_implemented("part3.mq-receive", queue, child, errors, signals, options, say,
-  // STUB:                        exit_status_for, explain);
+  // STUB: // (mq_receive(3)). A signal: child.kill_and_wait(), status 128+N. A failure the
+  // STUB: // child reported (child.failure()): return no_message_because(...). The child
+  // STUB: // exited, or the deadline passed: kExitNoMessage.
+  // STUB: nslab::not_implemented("part3.mq-receive", queue, child, signals, options, say,
+  // STUB:                        no_message_because);
   const auto deadline = nslab::SteadyClock::now() + options.timeout;
-  int error_fd = errors.read_fd();
   while (true) {
+    // The failure report's descriptor is -1 once read: poll(2) skips it.
     pollfd watched[] = {{queue.pollable_fd(), POLLIN, 0},
-                        {error_fd, POLLIN, 0},
+                        {child.failure_fd(), POLLIN, 0},
                         {child.pidfd(), POLLIN, 0},
                         {signals.fd(), POLLIN, 0}};
     const int ready = nslab::check(::poll(watched, 4, nslab::poll_timeout(deadline)), "poll");
@@ -310,14 +301,10 @@ WaitOutcome wait_for_message(invoke_ns::OwnedQueue& queue, nslab::Child& child,
     }
     if (watched[1].revents != 0 || watched[2].revents != 0) {
       // The child wrote a report and exited, or closed the channel by
-      // exiting: either way the read cannot block now.
-      if (error_fd != -1) {
-        error_fd = -1;
-        if (const auto failure = errors.receive()) {
-          child.wait();
-          fmt::print(stderr, "{}: {}\n", kProgram, explain(*failure, options));
-          return {std::nullopt, exit_status_for(*failure, options)};
-        }
+      // exec'ing or exiting: either way the read cannot block now.
+      if (const auto failure = child.failure()) {
+        child.wait();
+        return {std::nullopt, no_message_because(*failure, options)};
       }
       if (watched[2].revents != 0) {
         const nslab::ExitStatus status = child.wait();
@@ -337,12 +324,9 @@ WaitOutcome wait_for_message(invoke_ns::OwnedQueue& queue, nslab::Child& child,
 }
 // [wait-for-message]
 
-/// Everything the child does, in order; returns only when it has no COMMAND.
-int child_side(const Options& options, const Narrator& say, nslab::Checkpoint& checkpoint,
-               invoke_ns::OwnedQueue* queue) {
-  if (checkpoint.wait() == nslab::Checkpoint::Outcome::kParentDied) {
-    return nslab::kExitSetupFailed;
-  }
+/// Everything the child does once released, in order; returns only when it
+/// has no COMMAND.
+int child_side(const Options& options, const Narrator& say, invoke_ns::OwnedQueue* queue) {
   set_up_namespaces(options, say);
   if (queue != nullptr) {
     queue->close_inherited_copy();
@@ -355,21 +339,13 @@ int child_side(const Options& options, const Narrator& say, nslab::Checkpoint& c
   nslab::exec_command(options.command);
 }
 
-/// Waits for COMMAND: reports a failed exec, or passes signals on to it.
-int finish_command(nslab::Child& child, nslab::ErrorChannel& errors, nslab::SignalFd& signals,
-                   const Options& options, const Narrator& say) {
-  if (const auto failure = errors.receive()) {
-    fmt::print(stderr, "{}: {}\n", kProgram, failure->message);
-    child.wait();
-    return failure->exit_code;
+/// With -p the child is PID 1, which ignores signals it has no handler for:
+/// how long it may take to stop after one before it is killed.
+std::optional<std::chrono::milliseconds> stop_grace(const Options& options) {
+  if ((options.clone_flags & CLONE_NEWPID) == 0) {
+    return std::nullopt;
   }
-  std::optional<std::chrono::milliseconds> grace;
-  if ((options.clone_flags & CLONE_NEWPID) != 0) {
-    grace = kPidOneGrace;
-  }
-  const nslab::ExitStatus status = nslab::wait_forwarding_signals(child, signals, grace);
-  say.parent("the child {}", status.describe());
-  return status.shell_status();
+  return kPidOneGrace;
 }
 
 // [parent-main]
@@ -388,27 +364,24 @@ int run(const Options& options) {
     say.parent("created queue {}: {} messages of up to {} bytes", queue->name(),
                queue->attributes().mq_maxmsg, queue->attributes().mq_msgsize);
   }
-  nslab::Checkpoint checkpoint;
-  nslab::ErrorChannel errors;
-  nslab::Child child = nslab::clone_child(options.clone_flags, [&] {
-    return errors.report_failures(
-        [&] { return child_side(options, say, checkpoint, queue ? &*queue : nullptr); });
-  });
+  nslab::Child child = nslab::clone_child(
+      options.clone_flags, [&] { return child_side(options, say, queue ? &*queue : nullptr); },
+      nslab::Start::kWhenReleased);
   say.parent("started child {}", child.pid());
   say.namespaces(::getpid(), child.pid());
-  checkpoint.release();
-  if (!queue) {
-    return finish_command(child, errors, signals, options, say);
+  child.release();
+  if (queue) {
+    say.parent("waiting up to {} s for a message on {}", options.timeout.count(), queue->name());
+    const WaitOutcome outcome = wait_for_message(*queue, child, signals, options, say);
+    if (!outcome.message) {
+      return outcome.exit_status;
+    }
+    fmt::print("Message received: {}\n", *outcome.message);
+    std::fflush(stdout);
   }
-  errors.close_write_end();
-  say.parent("waiting up to {} s for a message on {}", options.timeout.count(), queue->name());
-  const WaitOutcome outcome = wait_for_message(*queue, child, errors, signals, options, say);
-  if (!outcome.message) {
-    return outcome.exit_status;
-  }
-  fmt::print("Message received: {}\n", *outcome.message);
-  std::fflush(stdout);
-  return finish_command(child, errors, signals, options, say);
+  const nslab::ExitStatus status = nslab::wait_forwarding_signals(child, signals, stop_grace(options));
+  say.parent("the child {}", status.describe());
+  return status.shell_status();
 }
 // [parent-main]
 

@@ -110,7 +110,7 @@ void hide_isolate_in_pid1(const std::vector<std::string>& command,
 // [hide-isolate]
 
 // [init-loop]
-int run_init(const std::vector<std::string>& command, nslab::ErrorChannel& errors) {
+int run_init(const std::vector<std::string>& command) {
   // SIGCHLD is blocked before the fork, so no exit can slip by unseen. A
   // signal PID 1 has blocked is queued even though PID 1 has no handler.
   nslab::SignalFd signals({SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT});
@@ -118,9 +118,9 @@ int run_init(const std::vector<std::string>& command, nslab::ErrorChannel& error
   if (command_pid == 0) {
     nslab::exec_command(command); // on failure throws, and this copy reports it
   }
-  errors.close_write_end(); // from now on only COMMAND's exec can report
   // PID 1 keeps nothing of the host's open: a process in the container could
-  // otherwise reach a host file through /proc/1/fd.
+  // otherwise reach a host file through /proc/1/fd. That closes PID 1's copy
+  // of the error channel too: from now on only COMMAND's exec can report.
   nslab::close_descriptors_except(3, signals.fd());
   while (true) {
     wait_for_signal(signals);

@@ -1,8 +1,6 @@
 // --init: a tiny PID 1 built into isolate.
 #pragma once
 
-#include "nslab/error_channel.hpp"
-
 #include <string>
 #include <vector>
 
@@ -20,7 +18,8 @@ void hide_isolate_in_pid1(const std::vector<std::string>& command,
 /// its child, reaps every process that ends up as its child (orphans are
 /// re-parented to PID 1), forwards termination signals to \p command, and
 /// returns \p command's shell-style status once it exits. An exec failure of
-/// \p command is reported over \p errors like any other pre-exec failure.
-[[nodiscard]] int run_init(const std::vector<std::string>& command, nslab::ErrorChannel& errors);
+/// \p command is reported over the error channel like any other pre-exec
+/// failure.
+[[nodiscard]] int run_init(const std::vector<std::string>& command);
 
 } // namespace isolate

@@ -24,7 +24,6 @@
 #include "user_namespace.hpp"
 
 #include "nslab/checkpoint.hpp"
-#include "nslab/error_channel.hpp"
 #include "nslab/child.hpp"
 #include "nslab/cli.hpp"
 #include "nslab/error.hpp"
@@ -59,12 +58,12 @@ constexpr int kNamespaceFlags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLO
                                 CLONE_NEWIPC | CLONE_NEWNET;
 // [namespace-flags]
 
-/// The parent and the child take turns: the child waits while the parent
-/// writes its id maps, makes the veth pair and moves it into its cgroup;
-/// then the parent waits while the child makes its cgroup namespace, so that
-/// the -v table shows it; then the child goes on alone.
+/// The parent and the child take turns: the child waits at its checkpoint
+/// (see nslab::Start::kWhenReleased) while the parent writes its id maps,
+/// makes the veth pair and moves it into its cgroup; then the parent waits
+/// while the child makes its cgroup namespace, so that the -v table shows
+/// it; then the child goes on alone.
 struct Handshake {
-  nslab::Checkpoint host_side_done;  ///< parent to child
   /// Child to parent: the Checkpoint used the other way round, so "parent
   /// died" reads "the child died" here.
   nslab::Checkpoint cgroup_namespace_made;
@@ -215,33 +214,33 @@ void make_cgroup_namespace() { nslab::check(::unshare(CLONE_NEWCGROUP), "unshare
 
 /// For a COMMAND the rootfs lacks (127): the first thing to know is that
 /// the container has its own /bin, and for the busybox rootfs what is in it.
-std::string missing_program_hint(const nslab::ChildFailure& failure, const Options& options) {
-  if (failure.exit_code != nslab::kExitNotFound || failure.call != "exec") {
-    return {};
+/// Throws \p error again with that said after its errno text.
+[[noreturn]] void rethrow_with_rootfs_hint(const nslab::ExecError& error, const Options& options) {
+  if (error.exit_code() != nslab::kExitNotFound) {
+    throw error;
   }
   const std::string busybox = fmt::format("{}/bin/busybox", options.rootfs);
   const bool is_busybox = ::access(busybox.c_str(), X_OK) == 0;
-  return fmt::format(" (the rootfs {} has no '{}'{})", options.rootfs, options.command.front(),
-                     is_busybox ? "; it has busybox's sh, ls, ps, ip and more: "
-                                  "'isolate busybox --list' shows them all"
-                                : "");
+  throw nslab::ExecError(
+      error.code().value(), error.object(),
+      fmt::format("{} (the rootfs {} has no '{}'{})", error.reason(), options.rootfs,
+                  options.command.front(),
+                  is_busybox ? "; it has busybox's sh, ls, ps, ip and more: "
+                               "'isolate busybox --list' shows them all"
+                             : ""));
 }
 
 // [container-main]
 /// The child, from clone(2) to exec: it runs inside all the new namespaces.
+/// Released from the checkpoint only once the parent has written our id
+/// maps: until then we are "nobody" in here and may not mount anything.
 int container_main(const Options& options, const NetworkPlan& network, Handshake& handshake,
                    const TerminalPlan& terminal, MasterHandoff& handoff,
-                   nslab::ErrorChannel& errors, const nslab::Narrator& say) {
-  using Outcome = nslab::Checkpoint::Outcome;
-  // Until the parent has written our id maps we are "nobody" in here and may
-  // not mount anything.
-  if (handshake.host_side_done.wait() == Outcome::kParentDied) {
-    return nslab::kExitSetupFailed;
-  }
+                   const nslab::Narrator& say) {
   const Steps step(say, Steps::Side::kChild);
   step("new cgroup namespace", make_cgroup_namespace);
   handshake.cgroup_namespace_made.release();
-  if (handshake.table_shown.wait() == Outcome::kParentDied) {
+  if (handshake.table_shown.wait() == nslab::Checkpoint::Outcome::kParentDied) {
     return nslab::kExitSetupFailed;
   }
   step("become root inside", become_root_inside);
@@ -293,7 +292,7 @@ int container_main(const Options& options, const NetworkPlan& network, Handshake
   }
   // [hardening-steps]
   if (options.init) {
-    return run_init(options.command, errors);
+    return run_init(options.command);
   }
   nslab::exec_command(options.command);
 }
@@ -324,7 +323,14 @@ void explain_memory_kills(const cgroup::Cgroup& limits, const nslab::Narrator& s
 // [supervise]
 /// Waits for the container, relaying its terminal if it has one.
 nslab::ExitStatus supervise(nslab::Child& child, nslab::SignalFd& signals,
-                            const TerminalPlan& terminal, MasterHandoff& handoff) {
+                            const TerminalPlan& terminal, MasterHandoff& handoff,
+                            const Options& options) {
+  // Its exec first: a container that failed before it sends no terminal.
+  try {
+    child.wait_for_exec();
+  } catch (const nslab::ExecError& error) {
+    rethrow_with_rootfs_hint(error, options);
+  }
   // In a session of its own, the container is out of reach of our
   // terminal's signals: Ctrl-C reaches only us, so we pass it on.
   constexpr auto kForward = nslab::TerminalSignals::kForward;
@@ -360,18 +366,18 @@ int run(const Options& options) {
   Handshake handshake;
   const TerminalPlan terminal = plan_terminal(options.tty);
   MasterHandoff handoff;
-  nslab::ErrorChannel errors;
   nslab::Child child = step("clone into new namespaces", [&] {
-    return nslab::clone_child(kNamespaceFlags, [&] {
-      // flock belongs to the open file, which the child's copy of the
-      // descriptor shares: it would keep the lock held through the whole
-      // container setup, until the exec closes it. Closing (never
-      // LOCK_UN, which would free the parent's lock too) drops the copy.
-      host.lock.reset();
-      return errors.report_failures([&] {
-        return container_main(options, network, handshake, terminal, handoff, errors, say);
-      });
-    });
+    return nslab::clone_child(
+        kNamespaceFlags,
+        [&] {
+          // flock belongs to the open file, which the child's copy of the
+          // descriptor shares: it would keep the lock held through the whole
+          // container setup, until the exec closes it. Closing (never
+          // LOCK_UN, which would free the parent's lock too) drops the copy.
+          host.lock.reset();
+          return container_main(options, network, handshake, terminal, handoff, say);
+        },
+        nslab::Start::kWhenReleased);
   });
   handoff.close_child_end();
   // If anything below throws, ~Child kills the waiting child.
@@ -393,20 +399,14 @@ int run(const Options& options) {
   if (limits) {
     step("move the container into its cgroup", [&] { limits->join(child.pid()); });
   }
-  handshake.host_side_done.release();
+  child.release();
   // A child that dies here has sent its reason over the error channel.
   if (handshake.cgroup_namespace_made.wait() == nslab::Checkpoint::Outcome::kReleased) {
     say.parent("namespaces of isolate and of the container:");
     say.namespaces(::getpid(), child.pid());
     handshake.table_shown.release();
   }
-  if (const auto failure = errors.receive()) {
-    // The child's one line, then its status; it exits right after sending.
-    fmt::print(stderr, "isolate: {}{}\n", failure->message, missing_program_hint(*failure, options));
-    child.wait();
-    return failure->exit_code;
-  }
-  const nslab::ExitStatus status = supervise(child, signals, terminal, handoff);
+  const nslab::ExitStatus status = supervise(child, signals, terminal, handoff, options);
   say.parent("the container {}", status.describe());
   if (limits && say.enabled()) {
     explain_memory_kills(*limits, say);

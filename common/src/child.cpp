@@ -66,6 +66,8 @@ private:
 
 struct ChildStart {
   std::function<int()>* main;
+  Checkpoint* checkpoint; ///< null for Start::kAtOnce
+  ErrorChannel* errors;
   pid_t parent;
   bool new_pid_namespace;
   void* stack_bottom;
@@ -93,12 +95,16 @@ int child_trampoline(void* argument) {
   if (!start->new_pid_namespace && ::getppid() != start->parent) {
     ::_exit(kExitSetupFailed);
   }
-  int status = kExitSetupFailed;
-  try {
-    status = (*start->main)();
-  } catch (...) {
-    // Without an error channel there is nobody to tell; the status says it.
-  }
+  // [child-lifecycle]
+  // Everything from here on reports its failure to the parent.
+  const int status = start->errors->report_failures([start]() -> int {
+    if (start->checkpoint != nullptr &&
+        start->checkpoint->wait() == Checkpoint::Outcome::kParentDied) {
+      return kExitSetupFailed; // nobody finished our setup: run nothing
+    }
+    return (*start->main)();
+  });
+  // [child-lifecycle]
   // _exit, not exit: the child must not run the static destructors and
   // atexit handlers it copied from the parent. Its own output still needs
   // flushing; the parent's was flushed before clone.
@@ -116,7 +122,7 @@ void send_signal_to(int pidfd, int signal) {
 }
 
 Child::~Child() {
-  if (!reaped_ && pidfd_.valid()) {
+  if (!status_ && pidfd_.valid()) {
     try {
       kill_and_wait();
     } catch (const Error&) {
@@ -125,15 +131,27 @@ Child::~Child() {
   }
 }
 
+void Child::release() { checkpoint_.value().release(); }
+
+void Child::wait_for_exec() {
+  if (const auto reported = errors_.receive()) {
+    wait(); // it exits right after sending
+    reported->raise();
+  }
+}
+
 ExitStatus Child::wait() {
+  if (status_) {
+    return *status_;
+  }
   siginfo_t info{};
   int result;
   do {
     result = ::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED);
   } while (result < 0 && errno == EINTR);
   check(result, "waitid", std::to_string(pid_));
-  reaped_ = true;
-  return ExitStatus::from_siginfo(info);
+  status_ = ExitStatus::from_siginfo(info);
+  return *status_;
 }
 
 std::optional<ExitStatus> Child::wait_for(std::chrono::milliseconds timeout) {
@@ -158,15 +176,25 @@ ExitStatus Child::kill_and_wait() {
 }
 
 // [clone-call]
-Child clone_child(int namespace_flags, std::function<int()> child_main) {
+Child clone_child(int namespace_flags, std::function<int()> child_main, Start start) {
   ChildStack stack;
-  ChildStart start{&child_main, ::getpid(), (namespace_flags & CLONE_NEWPID) != 0, stack.bottom()};
+  std::optional<Checkpoint> checkpoint;
+  if (start == Start::kWhenReleased) {
+    checkpoint.emplace();
+  }
+  ErrorChannel errors;
+  ChildStart child_start{&child_main,
+                         checkpoint ? &*checkpoint : nullptr,
+                         &errors,
+                         ::getpid(),
+                         (namespace_flags & CLONE_NEWPID) != 0,
+                         stack.bottom()};
   // Anything still in a stdio buffer would be copied into the child and
   // printed twice, once by each process.
   std::fflush(nullptr);
   int pidfd = -1;
   const pid_t pid = ::clone(child_trampoline, stack.top(),
-                            namespace_flags | CLONE_PIDFD | SIGCHLD, &start, &pidfd);
+                            namespace_flags | CLONE_PIDFD | SIGCHLD, &child_start, &pidfd);
   if (pid == -1) {
     const int error = errno; // reading the AppArmor sysctl below may change errno
     // Under Ubuntu's AppArmor restriction `unshare -Ur` would not help: there
@@ -180,7 +208,9 @@ Child clone_child(int namespace_flags, std::function<int()> child_main) {
     }
     throw Error(error, "clone");
   }
-  return Child(pid, UniqueFd(pidfd));
+  // Only the child reports: end-of-file then means it exec'd or exited.
+  errors.close_write_end();
+  return Child(pid, UniqueFd(pidfd), std::move(checkpoint), std::move(errors));
 }
 // [clone-call]
 

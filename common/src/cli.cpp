@@ -76,6 +76,7 @@ int run_main(std::string_view program_name, std::string_view usage,
   } catch (const Error& error) {
     fmt::print(stderr, "{}: {}\n", program_name, printable(error.what()));
     print_apparmor_hint(error.code().value());
+    return error.exit_code(); // 126 or 127 for a command the child could not exec
   } catch (const std::exception& error) {
     fmt::print(stderr, "{}: {}\n", program_name, printable(error.what()));
   }

@@ -1,13 +1,13 @@
 #include "nslab/error_channel.hpp"
 
 #include "nslab/exit_status.hpp"
-#include "nslab/userns_policy.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
 #include <new>
+#include <string_view>
 #include <unistd.h>
 
 namespace nslab {
@@ -17,56 +17,84 @@ namespace {
 /// it whole and one read(2) receives it whole.
 struct FailureRecord {
   int errnum;
-  int exit_code;
+  bool exec_failed;
   char call[64];
-  char message[1024];
+  char object[1536];
+  char reason[2048];
 };
 static_assert(sizeof(FailureRecord) <= PIPE_BUF, "a report must be written atomically");
 
 template <std::size_t N>
-void copy_truncated(char (&destination)[N], const std::string& source) {
+void copy_truncated(char (&destination)[N], std::string_view source) noexcept {
   const std::size_t length = std::min(source.size(), N - 1);
   std::memcpy(destination, source.data(), length);
   destination[length] = '\0';
 }
 
+FailureRecord record_of(const Error& error) noexcept {
+  FailureRecord record{};
+  record.errnum = error.code().value();
+  record.exec_failed = dynamic_cast<const ExecError*>(&error) != nullptr;
+  copy_truncated(record.call, error.call());
+  copy_truncated(record.object, error.object());
+  copy_truncated(record.reason, error.reason());
+  return record;
+}
+
+/// A record with a reason alone, made without allocating: it also reports
+/// running out of memory.
+FailureRecord reason_only(int errnum, std::string_view reason) noexcept {
+  FailureRecord record{};
+  record.errnum = errnum;
+  copy_truncated(record.reason, reason);
+  return record;
+}
+
+/// Child side: sends \p record. Best effort: if the parent is gone there is
+/// nobody left to tell.
+void send(int fd, const FailureRecord& record) noexcept {
+  [[maybe_unused]] const ssize_t ignored = ::write(fd, &record, sizeof record);
+}
+
 } // namespace
+
+std::string ChildFailure::message() const { return Error(errnum, call, object, reason).what(); }
+
+void ChildFailure::raise() const {
+  if (exec_failed) {
+    throw ExecError(errnum, object, reason);
+  }
+  throw Error(errnum, call, object, reason);
+}
 
 ErrorChannel::ErrorChannel() : pipe_(make_pipe()) {}
 
 int ErrorChannel::report_failures(const std::function<int()>& child_steps) noexcept {
   pipe_.read_end.reset();
+  const int fd = pipe_.write_end.get();
+  // An Error goes over as its fields; any other exception (a stub's
+  // NotImplemented, say) as its text alone.
   try {
     return child_steps();
-  } catch (const ExecError& error) {
-    send({error.code().value(), error.exit_code(), error.call(), error.what()});
-    return error.exit_code();
   } catch (const Error& error) {
-    send({error.code().value(), kExitSetupFailed, error.call(), error.what()});
+    send(fd, record_of(error));
+    return error.exit_code();
   } catch (const std::bad_alloc&) {
-    send({ENOMEM, kExitSetupFailed, "", "out of memory"});
+    send(fd, reason_only(ENOMEM, "out of memory"));
   } catch (const std::exception& error) {
-    send({0, kExitSetupFailed, "", error.what()});
+    send(fd, reason_only(0, error.what()));
   } catch (...) {
-    send({0, kExitSetupFailed, "", "unknown error in the child"});
+    send(fd, reason_only(0, "unknown error in the child"));
   }
   return kExitSetupFailed;
-}
-
-void ErrorChannel::send(const ChildFailure& failure) noexcept {
-  FailureRecord record{};
-  record.errnum = failure.errnum;
-  record.exit_code = failure.exit_code;
-  copy_truncated(record.call, failure.call);
-  copy_truncated(record.message, failure.message);
-  // Best effort: if the parent is gone there is nobody left to tell.
-  [[maybe_unused]] const ssize_t ignored = ::write(pipe_.write_end.get(), &record, sizeof record);
 }
 
 void ErrorChannel::close_write_end() noexcept { pipe_.write_end.reset(); }
 
 std::optional<ChildFailure> ErrorChannel::receive() {
-  close_write_end();
+  if (!pipe_.read_end.valid()) {
+    return std::nullopt; // received already
+  }
   FailureRecord record{};
   const long got = check(read_retrying(pipe_.read_end.get(), &record, sizeof record), "read",
                          "error channel");
@@ -74,13 +102,8 @@ std::optional<ChildFailure> ErrorChannel::receive() {
   if (got != static_cast<long>(sizeof record)) {
     return std::nullopt; // end-of-file: the child exec'd or exited quietly
   }
-  ChildFailure failure{record.errnum, record.exit_code, record.call, record.message};
-  // Told here, in the parent, so that every program shows it under the
-  // child's error line without a word of its own.
-  if (const std::string hint = apparmor_userns_hint(failure.errnum); !hint.empty()) {
-    failure.message += "\n" + hint;
-  }
-  return failure;
+  return ChildFailure{record.call, record.object, record.errnum, record.reason,
+                      record.exec_failed};
 }
 
 } // namespace nslab

@@ -13,7 +13,9 @@ ExitStatus wait_forwarding_signals(Child& child, SignalFd& signals,
   std::optional<SteadyClock::time_point> kill_deadline;
   std::vector<pollfd> watched;
   while (true) {
-    watched = {{child.pidfd(), POLLIN, 0}, {signals.fd(), POLLIN, 0}};
+    // The failure report's descriptor is -1 once read: poll(2) skips it.
+    watched = {{child.pidfd(), POLLIN, 0}, {signals.fd(), POLLIN, 0},
+               {child.failure_fd(), POLLIN, 0}};
     if (companion) {
       companion->watch(watched);
     }
@@ -24,7 +26,11 @@ ExitStatus wait_forwarding_signals(Child& child, SignalFd& signals,
     // The companion first: what the child wrote just before it exited is
     // still relayed in order.
     if (companion) {
-      companion->serve(std::span<const pollfd>(watched).subspan(2));
+      companion->serve(std::span<const pollfd>(watched).subspan(3));
+    }
+    if (watched[0].revents != 0 || watched[2].revents != 0) {
+      // It exec'd, reported a failure or exited: the read cannot block now.
+      child.wait_for_exec();
     }
     if (watched[0].revents != 0) {
       if (companion) {

@@ -95,6 +95,12 @@ TEST(CloneChild, StackOverflowHitsTheGuardPage) {
 }
 #endif
 
+TEST(CloneChild, WhenReleasedTheChildRunsAfterTheRelease) {
+  nslab::Child child = nslab::clone_child(0, [] { return 7; }, nslab::Start::kWhenReleased);
+  child.release();
+  EXPECT_EQ(child.wait(), nslab::ExitStatus::exited(7));
+}
+
 TEST(Child, DestructorKillsAndReapsARunningChild) {
   pid_t pid = 0;
   {

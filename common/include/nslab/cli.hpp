@@ -16,8 +16,9 @@ namespace nslab {
 /// Runs a program's \p body and turns what escapes it into the exit contract:
 /// a UsageError prints `NAME: reason` and `Try 'NAME --help' for more
 /// information.` to stderr; std::bad_alloc prints `NAME: out of memory`; any
-/// other error prints `NAME: reason`. All of them exit 125, with control
-/// characters in the reason escaped so that it stays one line.
+/// other error prints `NAME: reason`. All of them exit 125, except an
+/// ExecError (126 or 127), with control characters in the reason escaped so
+/// that it stays one line.
 /// HelpRequested prints \p usage to stdout and exits 0. Only `main` calls it.
 [[nodiscard]] int run_main(std::string_view program_name, std::string_view usage,
                            const std::function<int()>& body);

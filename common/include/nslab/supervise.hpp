@@ -38,7 +38,12 @@ enum class TerminalSignals {
   kForward,
 };
 
-/// Waits for \p child to exit while handling the signals in \p signals.
+/// The end of the child lifecycle: waits for \p child to exit while handling
+/// the signals in \p signals, and returns how it ended;
+/// ExitStatus::shell_status() is then the program's exit status. A failure
+/// the child reported before exec is thrown instead, once the child is
+/// reaped (see Child::wait_for_exec()): run_main() prints it and exits with
+/// 125, 126 or 127.
 ///
 /// A signal sent to the parent alone (by kill(1), say) is forwarded to the
 /// child; a signal from the terminal as \p terminal_signals says. When
