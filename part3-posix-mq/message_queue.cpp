@@ -12,7 +12,6 @@
 #include <fmt/core.h>
 #include <optional>
 #include <pwd.h>
-#include <stdexcept>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -88,16 +87,16 @@ bool remove_stale_queue(const std::string& name) {
     return false;
   }
   if (stale == -1 && errno == EACCES) {
-    throw std::runtime_error(fmt::format(
-        "mq_open({}): a queue of this name belongs to another user; choose another -q", name));
+    throw nslab::Error(EACCES, "mq_open", name,
+                       "a queue of this name belongs to another user; choose another -q");
   }
   const QueueDescriptor queue(nslab::check(stale, "mq_open", name));
   struct stat status {};
   nslab::check(::fstat(queue.get(), &status), "fstat", name);
   if (status.st_uid != ::geteuid()) {
-    throw std::runtime_error(
-        fmt::format("mq_open({}): a queue of this name belongs to {}, not to us; choose another -q",
-                    name, describe_owner(status.st_uid)));
+    throw nslab::Error(0, "mq_open", name,
+                       fmt::format("a queue of this name belongs to {}, not to us; choose another -q",
+                                   describe_owner(status.st_uid)));
   }
   nslab::check(::mq_unlink(name.c_str()), "mq_unlink", name);
   return true;
@@ -159,8 +158,7 @@ OwnedQueue::OwnedQueue(std::string name)
     throw nslab::Error(errnum, "mq_open", name_);
   }
   ::mq_close(descriptor_);
-  throw std::runtime_error(
-      fmt::format("mq_open({}): another run replaced the queue as it was made", name_));
+  throw nslab::Error(0, "mq_open", name_, "another run replaced the queue as it was made");
 }
 
 OwnedQueue::~OwnedQueue() {

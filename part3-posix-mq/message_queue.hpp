@@ -58,7 +58,7 @@ public:
   /// Creates queue \p name for reading, non-blocking, by way of a janitor. A
   /// queue of ours left with this name by a run that was killed is unlinked
   /// first, so its stale messages can never be delivered; another user's
-  /// stays, and the constructor throws std::runtime_error naming its owner.
+  /// stays, and the constructor throws nslab::Error naming its owner.
   /// Throws nslab::Error when a step fails.
   explicit OwnedQueue(std::string name);
   OwnedQueue(const OwnedQueue&) = delete;

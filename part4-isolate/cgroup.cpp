@@ -193,7 +193,7 @@ std::string parent_directory(Version version, const Hierarchy& hierarchy) {
   if (may_manage(hierarchy.own, version)) {
     return hierarchy.own;
   }
-  throw std::runtime_error(fmt::format(
+  throw nslab::Error(fmt::format(
       "resource limits need root or a delegated cgroup, and {} may not be written; "
       "try: systemd-run --user --scope -p Delegate=yes isolate ...",
       hierarchy.own));
@@ -373,7 +373,7 @@ Layout find_layout(std::string_view self_cgroup, std::string_view mountinfo,
                                [](const CgroupMount& mount) { return mount.version == Version::kV2; });
   const std::optional<std::string> path = own_path(self_cgroup, "");
   if (served_by_v1 > 0 || v2 == mounts.end() || !path) {
-    throw std::runtime_error(fmt::format(
+    throw nslab::Error(fmt::format(
         "no cgroup hierarchy serves all of: {}; resource limits need them all in cgroup v2, "
         "or each mounted as cgroup v1",
         fmt::join(controllers, ", ")));
@@ -458,7 +458,7 @@ void Cgroup::enable_controllers(const std::string& parent,
   std::vector<std::string> missing;
   for (const std::string& controller : controllers) {
     if (!contains(available, controller)) {
-      throw std::runtime_error(fmt::format(
+      throw nslab::Error(fmt::format(
           "the {} controller is not available in {} (see its cgroup.controllers)", controller,
           parent));
     }

@@ -71,7 +71,7 @@ struct Layout {
 /// Finds the hierarchies serving \p controllers, from the text of
 /// /proc/self/cgroup and /proc/self/mountinfo. A controller mounted as v1
 /// is used there (hybrid systems also mount an empty v2 tree); otherwise the
-/// v2 tree is used. Throws std::runtime_error if a controller has neither.
+/// v2 tree is used. Throws nslab::Error if a controller has neither.
 [[nodiscard]] Layout find_layout(std::string_view self_cgroup, std::string_view mountinfo,
                                  const std::vector<std::string>& controllers);
 

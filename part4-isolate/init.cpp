@@ -16,7 +16,6 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
-#include <stdexcept>
 #include <string>
 #include <sys/prctl.h>
 #include <utility>
@@ -68,7 +67,7 @@ std::pair<Area, Area> argument_and_environment_areas() {
     values.push_back(field);
   }
   if (values.size() < 49) {
-    throw std::runtime_error("/proc/self/stat: too few fields for the argument area");
+    throw nslab::Error("/proc/self/stat: too few fields for the argument area");
   }
   const auto at = [&](std::size_t field) {
     return reinterpret_cast<char*>(static_cast<std::uintptr_t>(std::stoull(values[field - 3])));

@@ -40,7 +40,6 @@
 #include <fmt/core.h>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -94,9 +93,10 @@ std::string resolve_rootfs(const std::string& rootfs) {
   // root somewhere else and fail later with a misleading EBUSY.
   const std::string put_old = fmt::format("{}/tmp", resolved.get());
   if (::lstat(put_old.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
-    throw std::runtime_error(fmt::format(
-        "rootfs({}): {} must be a plain directory (not a symlink), where pivot_root parks the "
-        "old root", rootfs, put_old));
+    throw nslab::Error(ENOTDIR, "rootfs", rootfs,
+                       fmt::format("{} must be a plain directory (not a symlink), where "
+                                   "pivot_root parks the old root",
+                                   put_old));
   }
   return resolved.get();
 }
@@ -128,8 +128,8 @@ NetworkPlan plan_network(const Options& options, HostNetwork& host, const nslab:
   if (!host.route->can_administer_links()) {
     host.route.reset();
     if (options.net || options.ip) {
-      throw std::runtime_error("--net veth needs root (CAP_NET_ADMIN in the host's network "
-                               "namespace); try --net loopback");
+      throw nslab::Error("--net veth needs root (CAP_NET_ADMIN in the host's network "
+                         "namespace); try --net loopback");
     }
     if (say.enabled()) {
       fmt::print(stderr, "isolate: --net loopback, because a veth pair needs root "

@@ -12,7 +12,6 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fmt/core.h>
-#include <stdexcept>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -112,10 +111,10 @@ void mount_writable_layer(const std::string& rootfs) {
   if (::mount("overlay", ".", "overlay", MS_NOSUID | MS_NODEV,
               "lowerdir=.,upperdir=tmp/upper,workdir=tmp/work,userxattr") != 0) {
     const int error = errno;
-    throw std::runtime_error(fmt::format(
-        "mount overlay on {}: {}; this kernel refuses overlayfs in a user namespace "
-        "(it needs Linux 5.11): try --read-only",
-        rootfs, std::strerror(error)));
+    throw nslab::Error(error, fmt::format("mount overlay on {}", rootfs), "",
+                       fmt::format("{}; this kernel refuses overlayfs in a user namespace "
+                                   "(it needs Linux 5.11): try --read-only",
+                                   std::strerror(error)));
   }
   nslab::check(::chdir("/"), "chdir", "/");
 }

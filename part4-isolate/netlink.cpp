@@ -21,7 +21,6 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
-#include <stdexcept>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -416,15 +415,15 @@ Subnet choose_free_subnet(RouteSocket& route, unsigned seed) {
   if (const auto subnet = first_free_subnet(in_use, seed)) {
     return *subnet;
   }
-  throw std::runtime_error("no free /30 left in 169.254.0.0/16");
+  throw Error("no free /30 left in 169.254.0.0/16");
 }
 
 void ensure_subnet_free(RouteSocket& route, Subnet subnet) {
   for (const InterfaceAddress& used : route.ipv4_addresses()) {
     if (subnet.overlaps(used)) {
-      throw std::runtime_error(fmt::format("--ip {}: already in use: {}/{} on {}",
-                                           subnet.to_string(), format_ipv4(used.address),
-                                           used.prefix_length, used.label));
+      throw Error(EADDRINUSE, fmt::format("--ip {}", subnet.to_string()), "",
+                  fmt::format("already in use: {}/{} on {}", format_ipv4(used.address),
+                              used.prefix_length, used.label));
     }
   }
 }
@@ -451,7 +450,7 @@ void ensure_only_root_controls(const UniqueFd& fd, const std::string& path, mode
   check(::fstat(fd.get(), &info), "fstat", path);
   const mode_t others_may = type == S_IFDIR ? (S_IWGRP | S_IWOTH) : (S_IRWXG | S_IRWXO);
   if ((info.st_mode & S_IFMT) != type || info.st_uid != 0 || (info.st_mode & others_may) != 0) {
-    throw std::runtime_error(fmt::format(
+    throw Error(fmt::format(
         "subnet lock {}: refused: it is a {} owned by uid {} with mode {:o}, not a {} owned by "
         "root that only root can {}; remove it",
         path, file_kind(info.st_mode), info.st_uid, info.st_mode & 07777, file_kind(type),
@@ -493,7 +492,7 @@ SubnetLock::SubnetLock(std::chrono::milliseconds patience, std::string_view dire
       throw_errno("flock", fmt::format("{}/{}", directory, kFileName));
     }
     if (std::chrono::steady_clock::now() >= deadline) {
-      throw std::runtime_error(fmt::format(
+      throw Error(fmt::format(
           "lock {}/{}: another isolate has been choosing its /30 for {} ms; try again", directory,
           kFileName, patience.count()));
     }

@@ -188,10 +188,10 @@ private:
                                                       unsigned seed) noexcept;
 
 /// A free /30 for a new instance: one dump of the addresses here, then
-/// first_free_subnet(). Throws std::runtime_error when none is free.
+/// first_free_subnet(). Throws nslab::Error when none is free.
 [[nodiscard]] Subnet choose_free_subnet(RouteSocket& route, unsigned seed);
 
-/// Throws std::runtime_error, naming the interface, when an address here
+/// Throws nslab::Error, naming the interface, when an address here
 /// overlaps \p subnet (for `--ip`, which must not reuse a subnet).
 void ensure_subnet_free(RouteSocket& route, Subnet subnet);
 
@@ -219,9 +219,9 @@ public:
 
   /// Takes the lock on kFileName in \p directory (made if missing), retrying
   /// every millisecond or so for up to \p patience; then throws
-  /// std::runtime_error. Also throws std::runtime_error when the directory
-  /// or the file is not a directory or regular file that only root
-  /// controls, and nslab::Error when one cannot be made or opened.
+  /// nslab::Error. Also throws nslab::Error when the directory or the file
+  /// is not a directory or regular file that only root controls, or when
+  /// one cannot be made or opened.
   explicit SubnetLock(std::chrono::milliseconds patience = kPatience,
                       std::string_view directory = kDirectory);
 

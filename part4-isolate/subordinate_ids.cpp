@@ -13,7 +13,6 @@
 #include <fmt/core.h>
 #include <signal.h>
 #include <spawn.h>
-#include <stdexcept>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -144,8 +143,8 @@ void run_map_helper(const std::string& helper, pid_t pid, const std::vector<IdRa
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     std::erase(message, '\n');
-    throw std::runtime_error(fmt::format("{} {}: failed: {}", helper, pid,
-                                         message.empty() ? "no message" : message));
+    throw nslab::Error(
+        fmt::format("{} {}: failed: {}", helper, pid, message.empty() ? "no message" : message));
   }
 }
 // [map-helper]

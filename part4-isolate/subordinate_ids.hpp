@@ -31,7 +31,7 @@ find_subordinate_range(std::string_view file_text, std::string_view user_name, u
 [[nodiscard]] std::optional<std::string> find_on_path(std::string_view program);
 
 /// Runs \p helper (newuidmap or newgidmap) to write \p ranges into the map
-/// of \p pid. Throws std::runtime_error with the helper's own complaint.
+/// of \p pid. Throws nslab::Error with the helper's own complaint.
 void run_map_helper(const std::string& helper, pid_t pid, const std::vector<IdRange>& ranges);
 
 } // namespace isolate

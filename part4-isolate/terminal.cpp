@@ -12,7 +12,6 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
-#include <stdexcept>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -79,7 +78,7 @@ nslab::UniqueFd MasterHandoff::receive() {
   nslab::check(got, "recvmsg", "terminal master");
   const cmsghdr* rights = CMSG_FIRSTHDR(&message);
   if (got == 0 || rights == nullptr || rights->cmsg_type != SCM_RIGHTS) {
-    throw std::runtime_error("the container sent no terminal");
+    throw nslab::Error("the container sent no terminal");
   }
   int master = -1;
   std::memcpy(&master, CMSG_DATA(rights), sizeof master);

@@ -19,7 +19,6 @@
 #include <fcntl.h>
 #include <fmt/core.h>
 #include <pwd.h>
-#include <stdexcept>
 #include <string>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -53,8 +52,8 @@ void write_proc_file(const nslab::UniqueFd& proc_dir, pid_t pid, const char* nam
   if (errno == EPERM && name != std::string_view("setgroups")) {
     // The kernel lets an unprivileged user map only its own ids; say so,
     // because "Operation not permitted" alone does not explain the fix.
-    throw std::runtime_error(fmt::format("write({}, \"{}\"): Operation not permitted (only root "
-                                         "may map ids other than its own)", path, one_line(text)));
+    throw nslab::Error(EPERM, "write", fmt::format("{}, \"{}\"", path, one_line(text)),
+                       "Operation not permitted (only root may map ids other than its own)");
   }
   nslab::throw_errno("write", path);
 }
@@ -188,8 +187,8 @@ IdMaps plan_id_maps(const UserRequest& request) {
   }
   if (::geteuid() != 0) {
     if (request.userns_remap) {
-      throw std::runtime_error("--userns-remap needs root (only root may map ids other than "
-                               "its own); rootless, /etc/subuid ranges are used by default");
+      throw nslab::Error("--userns-remap needs root (only root may map ids other than its own); "
+                         "rootless, /etc/subuid ranges are used by default");
     }
     return plan_rootless();
   }

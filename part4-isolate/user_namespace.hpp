@@ -72,8 +72,8 @@ inline constexpr unsigned long kContainerIds = 65536;
 [[nodiscard]] std::string map_text(const std::vector<IdRange>& ranges);
 
 /// Writes the maps of the child \p pid, which must still be waiting on the
-/// checkpoint, itself or through newuidmap/newgidmap. Throws nslab::Error
-/// (or std::runtime_error for a refused map).
+/// checkpoint, itself or through newuidmap/newgidmap. Throws nslab::Error,
+/// which for a refused map says why.
 void apply_id_maps(pid_t pid, const IdMaps& maps);
 
 /// Child side, once the maps are written: makes the caller uid 0 and gid 0

@@ -13,7 +13,6 @@
 #include <fcntl.h>
 #include <fmt/core.h>
 #include <memory>
-#include <stdexcept>
 #include <sys/mount.h>
 #include <sys/stat.h>
 
@@ -72,8 +71,7 @@ void resolve_volumes(std::vector<Volume>& volumes) {
                       : !S_ISDIR(info.st_mode)               ? ENOTDIR
                                                              : 0;
     if (error != 0) {
-      throw std::runtime_error(fmt::format("--volume {}: {}: {}", volume.spec, volume.host_dir,
-                                           std::generic_category().message(error)));
+      throw nslab::Error(error, fmt::format("--volume {}: {}", volume.spec, volume.host_dir));
     }
     volume.host_dir = resolved.get();
   }

@@ -26,7 +26,7 @@ struct Volume {
 [[nodiscard]] Volume parse_volume(std::string_view spec);
 
 /// Makes each host directory absolute and checks that it is one, before any
-/// namespace exists. Throws std::runtime_error naming the volume as typed.
+/// namespace exists. Throws nslab::Error naming the volume as typed.
 void resolve_volumes(std::vector<Volume>& volumes);
 
 /// Child, before pivot_root: a detached, recursive copy of each host

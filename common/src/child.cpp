@@ -13,7 +13,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <poll.h>
-#include <stdexcept>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -202,9 +201,9 @@ Child clone_child(int namespace_flags, std::function<int()> child_main, Start st
     if (error == EPERM && (namespace_flags & CLONE_NEWUSER) == 0 &&
         apparmor_userns_hint(EPERM).empty()) {
       // The usual first error of an ordinary user; say what to do about it.
-      throw std::runtime_error(
-          "clone: Operation not permitted (new namespaces need root; as an ordinary user, "
-          "put 'unshare -Ur' in front of the command)");
+      throw Error(EPERM, "clone", "",
+                  "Operation not permitted (new namespaces need root; as an ordinary user, "
+                  "put 'unshare -Ur' in front of the command)");
     }
     throw Error(error, "clone");
   }

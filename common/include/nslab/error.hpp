@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 
 namespace nslab {
 
@@ -23,6 +24,10 @@ public:
   /// be empty) and \p reason what went wrong, when the errno text alone does
   /// not say it (empty: the errno text).
   Error(int errnum, std::string call, std::string object = {}, std::string reason = {});
+  /// A failure that no errno describes (a refusal of the program's own, say):
+  /// \p line is the whole line, for example
+  /// `--net veth needs root (...); try --net loopback`.
+  explicit Error(std::string line) : Error(0, {}, {}, std::move(line)) {}
 
   /// The whole line, for example `pivot_root(/srv/rootfs): Invalid argument`.
   [[nodiscard]] const char* what() const noexcept override { return message_.c_str(); }
