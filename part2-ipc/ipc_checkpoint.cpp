@@ -13,7 +13,8 @@
 //
 // Usage: ipc-checkpoint [-h] [-v] [-d MILLISECONDS] [--share-ipc] [--] [COMMAND [ARG...]]
 
-#include "nslab/checkpoint.hpp"
+#include "checkpoint.hpp"
+
 #include "nslab/child.hpp"
 #include "nslab/cli.hpp"
 #include "nslab/janitor.hpp"
@@ -124,9 +125,9 @@ bool queue_is_visible(int queue_id) {
 }
 // [visibility]
 
-int child_main(const Options& options, int queue_id, nslab::Checkpoint& checkpoint) {
+int child_main(const Options& options, int queue_id, ipc_checkpoint::Checkpoint& checkpoint) {
   // [child-wait]
-  if (checkpoint.wait() == nslab::Checkpoint::Outcome::kParentDied) {
+  if (checkpoint.wait() == ipc_checkpoint::Checkpoint::Outcome::kParentDied) {
     return nslab::kExitSetupFailed; // nobody finished our setup: run nothing
   }
   // [child-wait]
@@ -162,7 +163,7 @@ std::optional<SetupInterrupted> do_setup_work(long delay_ms, nslab::SignalFd& si
 
 /// Ends a run whose setup was interrupted: nothing is released, so COMMAND
 /// never runs. Returns the exit status.
-int give_up(const SetupInterrupted& interrupted, nslab::Checkpoint& checkpoint,
+int give_up(const SetupInterrupted& interrupted, ipc_checkpoint::Checkpoint& checkpoint,
             nslab::Child& child, const nslab::Narrator& narrator) {
   if (interrupted.child) {
     child.wait_for_exec(); // if it said why it ended, this throws that
@@ -181,7 +182,9 @@ int run(const Options& options) {
   nslab::SignalFd signals;
   const SysvQueue queue;
   narrator.parent("created System V message queue {}", queue.id());
-  nslab::Checkpoint checkpoint;
+  // This part's own checkpoint (checkpoint.cpp), the one you write; parts 3
+  // and 4 get the library's from clone_child instead.
+  ipc_checkpoint::Checkpoint checkpoint;
   const int flags = CLONE_NEWUTS | (options.share_ipc ? 0 : CLONE_NEWIPC);
   nslab::Child child = nslab::clone_child(
       flags, [&] { return child_main(options, queue.id(), checkpoint); });

@@ -14,15 +14,7 @@ constexpr char kGoByte = 'G';
 
 Checkpoint::Checkpoint() : pipe_(make_pipe()) {}
 
-// [checkpoint-wait]
 Checkpoint::Outcome Checkpoint::wait() {
-  // BEGIN EXERCISE part2.checkpoint-wait
-  // STUB: // TODO(part2.checkpoint-wait): close this copy of the write end (pipe_.write_end.reset()),
-  // STUB: // then read one byte from pipe_.read_end with read_retrying (read(2), retried on EINTR)
-  // STUB: // and nslab::check. End-of-file (0 bytes): kParentDied. After the byte, poll(2) the
-  // STUB: // read end with timeout 0: POLLHUP (no writer left) means the parent died after all,
-  // STUB: // else kReleased. See pipe(7) and poll(2).
-  // STUB: nslab::not_implemented("part2.checkpoint-wait");
   pipe_.write_end.reset();
   char byte = 0;
   const long got = read_retrying(pipe_.read_end.get(), &byte, 1);
@@ -41,17 +33,9 @@ Checkpoint::Outcome Checkpoint::wait() {
   check(::poll(&lifeline, 1, 0), "poll", "checkpoint pipe");
   pipe_.read_end.reset();
   return (lifeline.revents & POLLHUP) != 0 ? Outcome::kParentDied : Outcome::kReleased;
-  // END EXERCISE part2.checkpoint-wait
 }
-// [checkpoint-wait]
 
-// [checkpoint-release]
 void Checkpoint::release() {
-  // BEGIN EXERCISE part2.checkpoint-release
-  // STUB: // TODO(part2.checkpoint-release): close the read end, write(2) the one byte kGoByte
-  // STUB: // to pipe_.write_end (wrap the call in nslab::check), and keep the write end open:
-  // STUB: // it is the lifeline wait() checks.
-  // STUB: nslab::not_implemented("part2.checkpoint-release");
   pipe_.read_end.reset();
   // With SIGPIPE ignored (see run_main), a child that is already gone makes
   // this fail with EPIPE instead of killing the parent without a word.
@@ -60,9 +44,7 @@ void Checkpoint::release() {
   // The write end stays open: it is the lifeline the child checks after
   // reading the byte (see wait()). It closes when this object goes away, or
   // when the kernel closes it for a parent that died.
-  // END EXERCISE part2.checkpoint-release
 }
-// [checkpoint-release]
 
 void Checkpoint::abandon() noexcept {
   pipe_.read_end.reset();

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from steps import Failed, in_work_directory, step
 
-# How to run each program so that it reaches a stub. A lab's program may stop
-# at an earlier lab's stub while part 2's exercise lives in common/.
+# How to run each program so that it reaches a stub: its own lab's, since
+# common/ has none.
 RUNS = {
     "uts-demo": ["-n", "box", "--", "true"],
     "ipc-checkpoint": ["-d", "0", "--", "true"],

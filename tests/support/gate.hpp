@@ -1,7 +1,7 @@
 /// \file
 /// \brief A minimal pipe gate that holds a cloned child until the test opens
-/// it. The common tests use this instead of nslab::Checkpoint, which is part
-/// 2's exercise and is blanked out in the student starter tree.
+/// it. The tests use this rather than a checkpoint, whose behaviour some of
+/// them check.
 #pragma once
 
 #include "nslab/unique_fd.hpp"
