@@ -46,9 +46,4 @@ void Checkpoint::release() {
   // when the kernel closes it for a parent that died.
 }
 
-void Checkpoint::abandon() noexcept {
-  pipe_.read_end.reset();
-  pipe_.write_end.reset();
-}
-
 } // namespace nslab

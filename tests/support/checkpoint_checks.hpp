@@ -7,6 +7,9 @@
 #include "gate.hpp"
 #include "nslab/child.hpp"
 
+#include <optional>
+#include <utility>
+
 namespace nslab::testing {
 
 // Each check starts a real child (no new namespaces: flags 0) and reads its
@@ -28,13 +31,14 @@ ExitStatus child_after_release() {
   return child.wait();
 }
 
-/// How a child waiting at a checkpoint ends when the parent "dies": abandon()
-/// is what the kernel does to the parent's ends then.
+/// How a child waiting at a checkpoint ends when the parent "dies":
+/// destroying the parent's copy closes its ends, as the kernel does for a
+/// parent that died.
 template <typename Checkpoint>
 ExitStatus child_after_parent_death() {
-  Checkpoint checkpoint;
-  Child child = clone_child(0, [&] { return report_outcome(checkpoint); });
-  checkpoint.abandon();
+  std::optional<Checkpoint> checkpoint(std::in_place);
+  Child child = clone_child(0, [&] { return report_outcome(*checkpoint); });
+  checkpoint.reset();
   return child.wait();
 }
 
@@ -44,14 +48,14 @@ ExitStatus child_after_parent_death() {
 /// writer shows that nobody is left to look after the child.
 template <typename Checkpoint>
 ExitStatus child_after_go_byte_from_a_dead_parent() {
-  Checkpoint checkpoint;
+  std::optional<Checkpoint> checkpoint(std::in_place);
   Gate gate;
   Child child = clone_child(0, [&] {
     (void)gate.pass(); // hold the child until the "parent" is gone
-    return report_outcome(checkpoint);
+    return report_outcome(*checkpoint);
   });
-  checkpoint.release();
-  checkpoint.abandon();
+  checkpoint->release();
+  checkpoint.reset();
   gate.open();
   return child.wait();
 }

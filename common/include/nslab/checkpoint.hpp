@@ -36,12 +36,10 @@ public:
   /// parent that dies after this check takes the child with it.
   [[nodiscard]] Outcome wait();
   /// Parent side: closes the read end and writes the "go" byte. The write
-  /// end stays open until abandon() or destruction, so keep the object alive
-  /// as long as the child runs.
+  /// end stays open until destruction, so keep the object alive as long as
+  /// the child runs. Destroying it unreleased makes a waiting child see
+  /// kParentDied.
   void release();
-  /// Parent side: closes both ends, so a waiting child sees kParentDied.
-  /// Destroying the object does the same.
-  void abandon() noexcept;
 
 private:
   Pipe pipe_;
