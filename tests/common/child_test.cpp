@@ -79,7 +79,6 @@ TEST(CloneChild, StackHasAGuardPageBelowIt) {
             nslab::ExitStatus::exited(0));
 }
 
-#if !defined(__SANITIZE_ADDRESS__) // ASan turns the overflow into its own report
 // Deep enough that the 1 MiB stack always runs out first.
 volatile int recursion_limit = 1 << 30;
 
@@ -90,10 +89,14 @@ int recurse_deeply(int depth) {
 }
 
 TEST(CloneChild, StackOverflowHitsTheGuardPage) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer catches the overflow itself and exits with its own report, "
+                  "never letting the SIGSEGV through; StackHasAGuardPageBelowIt still checks "
+                  "the page";
+#endif
   EXPECT_EQ(nslab::clone_child(0, [] { return recurse_deeply(0); }).wait(),
             nslab::ExitStatus::killed(SIGSEGV));
 }
-#endif
 
 TEST(CloneChild, WhenReleasedTheChildRunsAfterTheRelease) {
   nslab::Child child = nslab::clone_child(0, [] { return 7; }, nslab::Start::kWhenReleased);
