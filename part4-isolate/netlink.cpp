@@ -9,12 +9,14 @@
 #include "netlink.hpp"
 
 #include <algorithm>
+#include <array>
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstddef>
 #include <ctime>
 #include <fmt/core.h>
 #include <libmnl/libmnl.h>
+#include <linux/capability.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
@@ -25,7 +27,9 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <thread>
+#include <unistd.h>
 
 namespace nslab::net {
 namespace {
@@ -148,8 +152,9 @@ nlmsghdr& RouteSocket::start_request(std::uint16_t type, std::uint16_t flags) {
 // acknowledgement (or the end of a dump). libmnl checks that every reply
 // carries our sequence number and port id, hands data messages to
 // on_reply, and NLMSG_ERROR to on_error_message (for the extended ack).
-void RouteSocket::exchange(std::string_view request, std::string_view object,
-                           const ReplyHandler& on_reply) {
+// A refusal is returned, not thrown: a caller may expect one.
+int RouteSocket::transact(std::string_view request, const ReplyHandler& on_reply,
+                          std::string& kernel_message) {
   const auto& message = *reinterpret_cast<const nlmsghdr*>(buffer_.data());
   const unsigned sequence = message.nlmsg_seq;
   if (mnl_socket_sendto(socket_, buffer_.data(), message.nlmsg_len) < 0) {
@@ -168,8 +173,18 @@ void RouteSocket::exchange(std::string_view request, std::string_view object,
                          on_reply_message, &exchange, control_handlers, NLMSG_ERROR + 1);
   }
   if (status == MNL_CB_ERROR) {
-    throw NetlinkError(errno, std::string(request), std::string(object),
-                       std::move(exchange.kernel_message));
+    kernel_message = std::move(exchange.kernel_message);
+    return errno;
+  }
+  return 0;
+}
+
+void RouteSocket::exchange(std::string_view request, std::string_view object,
+                           const ReplyHandler& on_reply) {
+  std::string kernel_message;
+  if (const int refused = transact(request, on_reply, kernel_message); refused != 0) {
+    throw NetlinkError(refused, std::string(request), std::string(object),
+                       std::move(kernel_message));
   }
 }
 // [exchange]
@@ -177,19 +192,36 @@ void RouteSocket::exchange(std::string_view request, std::string_view object,
 // ---------------------------------------------------------------------------
 // Links.
 
+namespace {
+
+/// True when CAP_NET_ADMIN is in this process's effective set (capget(2)).
+bool holds_net_admin() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  std::array<__user_cap_data_struct, 2> data{};
+  check(static_cast<int>(::syscall(SYS_capget, &header, data.data())), "capget", "self");
+  return (data[CAP_NET_ADMIN / 32].effective & (1U << (CAP_NET_ADMIN % 32))) != 0;
+}
+
+} // namespace
+
 bool RouteSocket::can_administer_links() {
+  // Without the capability, the answer is known without asking the kernel,
+  // and the ordinary user's start has no refusal to handle.
+  if (!holds_net_admin()) {
+    return false;
+  }
+  // With it, still maybe not: root in a user namespace holds it only over
+  // the network namespaces that its user namespace owns. Asking to change
+  // nothing on lo passes the same permission check as any real change.
   nlmsghdr& message = start_request(RTM_SETLINK, 0);
   put_family_header<ifinfomsg>(message).ifi_family = AF_UNSPEC; // ifi_change 0: change nothing
   put_interface_name(message, "lo");
-  try {
-    exchange("RTM_SETLINK", "lo");
-    return true;
-  } catch (const NetlinkError& error) {
-    if (error.code().value() == EPERM) {
-      return false;
-    }
-    throw;
+  std::string kernel_message;
+  const int refused = transact("RTM_SETLINK", {}, kernel_message);
+  if (refused != 0 && refused != EPERM) {
+    throw NetlinkError(refused, "RTM_SETLINK", "lo", std::move(kernel_message));
   }
+  return refused == 0;
 }
 
 int RouteSocket::link_index(std::string_view name) {
@@ -520,6 +552,7 @@ HostEnd::~HostEnd() {
     // namespace already. A destructor has no one to report anything else to.
   }
 }
+
 
 // [host-end]
 HostEnd set_up_host_end(RouteSocket& route, pid_t child_pid, Subnet subnet) {

@@ -101,8 +101,9 @@ public:
   ~RouteSocket();
 
   /// True when this process may change links here (`CAP_NET_ADMIN` over the
-  /// namespace), found by trying: it asks the kernel to change nothing on
-  /// `lo`, which passes the same permission check as any real change.
+  /// namespace). Without `CAP_NET_ADMIN` at all (capget(2)) it answers
+  /// false at once; with it, it asks the kernel to change nothing on `lo`,
+  /// which passes the same permission check as any real change.
   [[nodiscard]] bool can_administer_links();
 
   /// The index of the link called \p name (RTM_GETLINK).
@@ -132,6 +133,8 @@ public:
 private:
   using ReplyHandler = std::function<void(const nlmsghdr&)>;
   nlmsghdr& start_request(std::uint16_t type, std::uint16_t flags);
+  int transact(std::string_view request, const ReplyHandler& on_reply,
+               std::string& kernel_message);
   void exchange(std::string_view request, std::string_view object,
                 const ReplyHandler& on_reply = {});
 
