@@ -2,7 +2,8 @@
 """The starter tree works, checked from the reference's build in seconds:
 every exercise is a TODO with a stub, each file with a stub compiles with
 the project's flags and -Werror, and each lab's program, relinked with
-those files, stops with "not implemented: partN...." and exit status 125.
+those files, stops at its own lab's stub: "not implemented: partN....",
+exit status 125.
 
 Usage: starter_test.py --source-dir DIR --build-dir DIR [--jobs N] [--keep]
 
@@ -23,13 +24,13 @@ from pathlib import Path
 
 from steps import Failed, in_work_directory, step
 
-# How to run each program so that it reaches a stub: its own lab's, since
-# common/ has none.
+# How to run each program so that it reaches a stub, and the lab whose stub
+# that must be: its own, since common/ has none and no lab uses another's.
 RUNS = {
-    "uts-demo": ["-n", "box", "--", "true"],
-    "ipc-checkpoint": ["-d", "0", "--", "true"],
-    "invoke_ns": ["-i", "no"],
-    "isolate": ["--net", "none", "true"],
+    "uts-demo": ("part1", ["-n", "box", "--", "true"]),
+    "ipc-checkpoint": ("part2", ["-d", "0", "--", "true"]),
+    "invoke_ns": ("part3", ["-i", "no"]),
+    "isolate": ("part4", ["--net", "none", "true"]),
 }
 
 
@@ -118,14 +119,15 @@ def patched_archive(archive: Path, work: Path, swapped: dict[Path, Path], done: 
 def run_stubs(programs: dict[str, Path]) -> None:
     # Without root, parts 1-3 need a user namespace of their own, as in the README.
     prefix = [] if os.geteuid() == 0 else ["unshare", "-Ur"]
-    for name, arguments in RUNS.items():
+    for name, (lab, arguments) in RUNS.items():
         if name not in programs:
             raise Failed(f"{name} uses none of the stubbed files: was it relinked?")
         command = ([] if name == "isolate" else prefix) + [str(programs[name]), *arguments]
-        result = step(f"run {name}: it must stop at a stub", command, input="hello\n", check=False)
-        if result.returncode != 125 or "not implemented: part" not in result.stderr:
+        result = step(f"run {name}: it must stop at a {lab} stub", command, input="hello\n",
+                      check=False)
+        if result.returncode != 125 or f"not implemented: {lab}." not in result.stderr:
             raise Failed(f"{name} exited {result.returncode} with {result.stderr.strip()!r}, expected "
-                         "status 125 and \"not implemented: part...\"")
+                         f"status 125 and \"not implemented: {lab}....\"")
         print(f"   {result.stderr.strip()}")
 
 
