@@ -46,37 +46,48 @@ MasterHandoff::MasterHandoff() {
 }
 
 // [handoff]
-void MasterHandoff::send(int master) {
-  char byte = 'm'; // a descriptor travels with at least one byte of data
+namespace {
+
+/// The message both ends of the handoff use: one byte of data, since a
+/// descriptor travels with at least one, and room for one descriptor. It
+/// points into itself, so it is never copied.
+struct DescriptorMessage {
+  char byte = 'm';
   iovec data{&byte, 1};
   alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(int))> control{};
-  msghdr message{};
-  message.msg_iov = &data;
-  message.msg_iovlen = 1;
-  message.msg_control = control.data();
-  message.msg_controllen = control.size();
-  cmsghdr* rights = CMSG_FIRSTHDR(&message);
+  msghdr header{};
+
+  DescriptorMessage() {
+    header.msg_iov = &data;
+    header.msg_iovlen = 1;
+    header.msg_control = control.data();
+    header.msg_controllen = control.size();
+  }
+  DescriptorMessage(const DescriptorMessage&) = delete;
+  DescriptorMessage& operator=(const DescriptorMessage&) = delete;
+};
+
+} // namespace
+
+void MasterHandoff::send(int master) {
+  DescriptorMessage message;
+  cmsghdr* rights = CMSG_FIRSTHDR(&message.header);
   rights->cmsg_level = SOL_SOCKET;
   rights->cmsg_type = SCM_RIGHTS;
   rights->cmsg_len = CMSG_LEN(sizeof(int));
   std::memcpy(CMSG_DATA(rights), &master, sizeof master);
-  nslab::check(::sendmsg(child_end_.get(), &message, MSG_NOSIGNAL), "sendmsg", "terminal master");
+  nslab::check(::sendmsg(child_end_.get(), &message.header, MSG_NOSIGNAL), "sendmsg",
+               "terminal master");
 }
 
 nslab::UniqueFd MasterHandoff::receive() {
-  char byte = 0;
-  iovec data{&byte, 1};
-  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(int))> control{};
-  msghdr message{};
-  message.msg_iov = &data;
-  message.msg_iovlen = 1;
-  message.msg_control = control.data();
-  message.msg_controllen = control.size();
+  DescriptorMessage message;
   ssize_t got;
-  while ((got = ::recvmsg(parent_end_.get(), &message, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
+  while ((got = ::recvmsg(parent_end_.get(), &message.header, MSG_CMSG_CLOEXEC)) < 0 &&
+         errno == EINTR) {
   }
   nslab::check(got, "recvmsg", "terminal master");
-  const cmsghdr* rights = CMSG_FIRSTHDR(&message);
+  const cmsghdr* rights = CMSG_FIRSTHDR(&message.header);
   if (got == 0 || rights == nullptr || rights->cmsg_type != SCM_RIGHTS) {
     throw nslab::Error("the container sent no terminal");
   }
