@@ -23,6 +23,7 @@ Checkpoint::Outcome Checkpoint::wait() {
     pipe_.read_end.reset();
     return Outcome::kParentDied; // end-of-file with no byte
   }
+  // [checkpoint-lifeline]
   // The byte stays in the pipe even if the parent died right after writing
   // it. If it died before clone_child armed our parent-death signal, no
   // signal comes, and in a new PID namespace getppid() is 0 and cannot tell.
@@ -33,6 +34,7 @@ Checkpoint::Outcome Checkpoint::wait() {
   check(::poll(&lifeline, 1, 0), "poll", "checkpoint pipe");
   pipe_.read_end.reset();
   return (lifeline.revents & POLLHUP) != 0 ? Outcome::kParentDied : Outcome::kReleased;
+  // [checkpoint-lifeline]
 }
 
 void Checkpoint::release() {

@@ -86,6 +86,7 @@ void announce_stack_to_sanitizer([[maybe_unused]] const ChildStart& start) {
 int child_trampoline(void* argument) {
   const auto* start = static_cast<ChildStart*>(argument);
   announce_stack_to_sanitizer(*start);
+  // [parent-death]
   // If the parent dies, so do we: nothing is left running on the host.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   // The parent may have died before prctl took effect. Outside a new PID
@@ -94,6 +95,7 @@ int child_trampoline(void* argument) {
   if (!start->new_pid_namespace && ::getppid() != start->parent) {
     ::_exit(kExitSetupFailed);
   }
+  // [parent-death]
   // [child-lifecycle]
   // Everything from here on reports its failure to the parent.
   const int status = start->errors->report_failures([start]() -> int {
