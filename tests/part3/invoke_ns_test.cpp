@@ -50,7 +50,8 @@ void leave_stale_queue(const std::string& name, const std::string& message) {
   attributes.mq_maxmsg = 1;
   attributes.mq_msgsize = 81;
   const mqd_t queue = ::mq_open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600, &attributes);
-  ASSERT_NE(queue, -1) << why(fmt::format("the test could not make queue {}: {}", name, std::strerror(errno)));
+  ASSERT_NE(queue, -1)
+      << why(fmt::format("the test could not make queue {}: {}", name, std::strerror(errno)));
   ASSERT_EQ(::mq_send(queue, message.data(), message.size(), 0), 0) << std::strerror(errno);
   ::mq_close(queue);
 }
@@ -107,16 +108,20 @@ protected:
 TEST_F(InvokeNs, SharedIpcNamespaceDeliversTheExactMessage) {
   const Result r = invoke({"-i", "no"}, "hello across namespaces\n");
   EXPECT_EQ(r.code(), 0) << exited(r, 0);
-  EXPECT_EQ(r.out, "Message received: hello across namespaces\n") << printed(r, "Message received: hello across namespaces\n");
+  EXPECT_EQ(r.out, "Message received: hello across namespaces\n")
+      << printed(r, "Message received: hello across namespaces\n");
   EXPECT_EQ(r.err, "") << complained(r, "");
 }
 
 TEST_F(InvokeNs, NewIpcNamespaceCannotFindTheQueueAndAnswersAtOnce) {
   const Result r = invoke({"-i", "yes"}, "this must not cross\n");
   EXPECT_EQ(r.code(), 1) << exited(r, 1);
-  EXPECT_NE(r.err.find("mq_open(" + queue_ + "): No such file or directory"), std::string::npos) << did_not_say(r, "mq_open(" + queue_ + "): No such file or directory");
-  EXPECT_EQ(lines(r.err).size(), 1U) << why(r, "wrote more than one line to stderr, expected one clear message");
-  EXPECT_EQ(r.out.find("this must not cross"), std::string::npos) << must_not_print(r, "this must not cross");
+  EXPECT_NE(r.err.find("mq_open(" + queue_ + "): No such file or directory"), std::string::npos)
+      << did_not_say(r, "mq_open(" + queue_ + "): No such file or directory");
+  EXPECT_EQ(lines(r.err).size(), 1U)
+      << why(r, "wrote more than one line to stderr, expected one clear message");
+  EXPECT_EQ(r.out.find("this must not cross"), std::string::npos)
+      << must_not_print(r, "this must not cross");
   // The spec asks for well under a second, against a default -t of 60 s.
   EXPECT_LT(r.elapsed, milliseconds{3000})
       << why(r, "took 3 s or more: the child should give up at once when the queue is missing");
@@ -125,8 +130,10 @@ TEST_F(InvokeNs, NewIpcNamespaceCannotFindTheQueueAndAnswersAtOnce) {
 TEST_F(InvokeNs, CombinedShortOptionsWork) {
   const Result r = invoke({"-vi", "no"}, "combined\n");
   EXPECT_EQ(r.code(), 0) << exited(r, 0);
-  EXPECT_NE(r.out.find("Parent: created queue " + queue_), std::string::npos) << lacks(r, "Parent: created queue " + queue_);
-  EXPECT_TRUE(has_line(r.out, "Message received: combined")) << lacks(r, "Message received: combined");
+  EXPECT_NE(r.out.find("Parent: created queue " + queue_), std::string::npos)
+      << lacks(r, "Parent: created queue " + queue_);
+  EXPECT_TRUE(has_line(r.out, "Message received: combined"))
+      << lacks(r, "Message received: combined");
 }
 
 TEST_F(InvokeNs, SilentChildTimesOutAndIsStopped) {
@@ -137,14 +144,16 @@ TEST_F(InvokeNs, SilentChildTimesOutAndIsStopped) {
   EXPECT_FALSE(r.timed_out) << exited(r, 1);
   EXPECT_GE(r.elapsed, milliseconds{900}) << why(r, "ended before -t 1 ran out");
   EXPECT_LT(r.elapsed, milliseconds{5000}) << why(r, "took 5 s or more: -t 1 was not honoured");
-  EXPECT_NE(r.err.find("no message arrived within 1 s"), std::string::npos) << did_not_say(r, "no message arrived within 1 s");
+  EXPECT_NE(r.err.find("no message arrived within 1 s"), std::string::npos)
+      << did_not_say(r, "no message arrived within 1 s");
 }
 
 TEST_F(InvokeNs, ChildDyingWithoutSendingEndsTheWaitAtOnce) {
   Command silent = command({"-v", "-i", "no"});
   silent.close_stdin = false;
   nslab::testing::Running running = nslab::testing::start(silent);
-  ASSERT_TRUE(running.wait_for_output("Parent: waiting")) << never_printed(running, "Parent: waiting");
+  ASSERT_TRUE(running.wait_for_output("Parent: waiting"))
+      << never_printed(running, "Parent: waiting");
   const std::string marker = "Parent: started child ";
   const std::string& out = running.out_so_far();
   const std::size_t at = out.find(marker);
@@ -153,7 +162,8 @@ TEST_F(InvokeNs, ChildDyingWithoutSendingEndsTheWaitAtOnce) {
   ASSERT_EQ(::kill(child, SIGKILL), 0) << std::strerror(errno);
   const Result r = running.finish();
   EXPECT_EQ(r.code(), 1) << exited(r, 1);
-  EXPECT_NE(r.err.find("the child ended (killed by SIGKILL) before sending"), std::string::npos) << did_not_say(r, "the child ended (killed by SIGKILL) before sending");
+  EXPECT_NE(r.err.find("the child ended (killed by SIGKILL) before sending"), std::string::npos)
+      << did_not_say(r, "the child ended (killed by SIGKILL) before sending");
 }
 
 class InvokeNsSignal : public InvokeNs, public ::testing::WithParamInterface<int> {};
@@ -163,7 +173,8 @@ TEST_P(InvokeNsSignal, SignalWhileWaitingCleansUp) {
   silent.close_stdin = false;
   silent.timeout = milliseconds{5000};
   nslab::testing::Running running = nslab::testing::start(silent);
-  ASSERT_TRUE(running.wait_for_output("Parent: waiting")) << never_printed(running, "Parent: waiting");
+  ASSERT_TRUE(running.wait_for_output("Parent: waiting"))
+      << never_printed(running, "Parent: waiting");
   ASSERT_TRUE(queue_exists(queue_))
       << why(fmt::format("the queue {} was not on the host while the parent waited", queue_));
   running.send_signal(GetParam());
@@ -185,7 +196,8 @@ TEST_F(InvokeNs, StaleQueueIsNeverDelivered) {
   EXPECT_EQ(r.code(), 0) << exited(r, 0);
   EXPECT_TRUE(has_line(r.out, "Message received: fresh")) << lacks(r, "Message received: fresh");
   EXPECT_EQ(r.out.find("stale message"), std::string::npos) << must_not_print(r, "stale message");
-  EXPECT_NE(r.out.find("removed a stale queue"), std::string::npos) << lacks(r, "removed a stale queue");
+  EXPECT_NE(r.out.find("removed a stale queue"), std::string::npos)
+      << lacks(r, "removed a stale queue");
 }
 
 // Root may unlink any queue; invoke_ns, even run by root, must not take
@@ -212,7 +224,8 @@ TEST_F(InvokeNs, AnotherUsersQueueOfTheSameNameIsLeftAlone) {
   ::mq_unlink(queue_.c_str()); // TearDown checks that nothing else is left
   EXPECT_EQ(r.code(), 125) << exited(r, 125);
   EXPECT_EQ(lines(r.err).size(), 1U) << complained(r, "one line");
-  EXPECT_NE(r.err.find("belongs to uid 65534"), std::string::npos) << did_not_say(r, "belongs to uid 65534");
+  EXPECT_NE(r.err.find("belongs to uid 65534"), std::string::npos)
+      << did_not_say(r, "belongs to uid 65534");
   EXPECT_EQ(after, theirs) << why(r, "replaced the queue another user (nobody) had made");
 }
 
@@ -229,7 +242,8 @@ TEST_P(InvokeNsReplacedQueue, FormerOwnerLeavesTheNameAlone) {
   ASSERT_TRUE(a.wait_for_output("Parent: waiting")) << never_printed(a, "Parent: waiting");
   const Result b = invoke({"-v", "-i", "no"}, "from B\n");
   ASSERT_EQ(b.code(), 0) << exited(b, 0);
-  ASSERT_NE(b.out.find("removed a stale queue"), std::string::npos) << lacks(b, "removed a stale queue");
+  ASSERT_NE(b.out.find("removed a stale queue"), std::string::npos)
+      << lacks(b, "removed a stale queue");
   leave_stale_queue(queue_, "the third queue");
   const ino_t third = queue_inode(queue_);
   ASSERT_NE(third, 0U);
@@ -278,7 +292,8 @@ TEST_F(InvokeNs, MessageOfExactly80CharactersArrivesWhole) {
   const std::string line(80, 'x');
   const Result r = invoke({"-i", "no"}, line + "\n");
   EXPECT_EQ(r.code(), 0) << exited(r, 0);
-  EXPECT_EQ(r.out, "Message received: " + line + "\n") << printed(r, "Message received: " + line + "\n");
+  EXPECT_EQ(r.out, "Message received: " + line + "\n")
+      << printed(r, "Message received: " + line + "\n");
   EXPECT_EQ(r.err, "") << complained(r, "");
 }
 
@@ -286,7 +301,8 @@ TEST_F(InvokeNs, LongerMessageIsCutTo80WithAWarning) {
   const std::string line = std::string(80, 'a') + std::string(120, 'b');
   const Result r = invoke({"-i", "no"}, line + "\n");
   EXPECT_EQ(r.code(), 0) << exited(r, 0);
-  EXPECT_EQ(r.out, "Message received: " + std::string(80, 'a') + "\n") << printed(r, "Message received: " + std::string(80, 'a') + "\n");
+  EXPECT_EQ(r.out, "Message received: " + std::string(80, 'a') + "\n")
+      << printed(r, "Message received: " + std::string(80, 'a') + "\n");
   EXPECT_NE(r.err.find("warning"), std::string::npos) << did_not_say(r, "warning");
   EXPECT_NE(r.err.find("200"), std::string::npos) << did_not_say(r, "200");
 }
@@ -296,7 +312,8 @@ TEST_F(InvokeNs, EmptyStdinIsOneClearChildError) {
   EXPECT_EQ(r.code(), 1) << exited(r, 1);
   EXPECT_EQ(lines(r.err).size(), 1U) << complained(r, "one line");
   EXPECT_NE(r.err.find("stdin was empty"), std::string::npos) << did_not_say(r, "stdin was empty");
-  EXPECT_EQ(r.out.find("Message received"), std::string::npos) << must_not_print(r, "Message received");
+  EXPECT_EQ(r.out.find("Message received"), std::string::npos)
+      << must_not_print(r, "Message received");
 }
 
 TEST_F(InvokeNs, CommandGetsTheRestOfStdinAndItsStatusPassesThrough) {

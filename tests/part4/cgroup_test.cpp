@@ -7,6 +7,7 @@
 // cgroup files from the host while the container runs.
 #include "cgroup.hpp"
 #include "harness.hpp"
+#include "why.hpp"
 #include "isolate_helpers.hpp"
 #include "nslab/error.hpp"
 
@@ -185,7 +186,7 @@ TEST(CgroupFakeTree, V2EnablesControllersThenMakesLimitsJoinsAndRemoves) {
     EXPECT_EQ(read_file(box + "/pids.max"), "32");
     EXPECT_EQ(read_file(box + "/cpu.max"), "50000 100000");
     EXPECT_EQ(read_file(leaf + "/cgroup.procs"), "4242");
-    EXPECT_EQ(read_file(box + "/cgroup.procs"), "") << "the limits' level holds no process";
+    EXPECT_EQ(read_file(box + "/cgroup.procs"), "") << why("the limits' level holds no process");
 
     write_file(box + "/memory.events", "low 0\nhigh 0\nmax 7\noom 1\noom_kill 1\noom_group_kill 0\n");
     EXPECT_EQ(made.memory_kills(), 1U);
@@ -203,7 +204,7 @@ TEST(CgroupFakeTree, V2EnablesControllersThenMakesLimitsJoinsAndRemoves) {
     remove_files(leaf);
     remove_files(box);
   }
-  EXPECT_FALSE(exists(box)) << "the destructor must remove the cgroup";
+  EXPECT_FALSE(exists(box)) << why("the destructor must remove the cgroup");
 }
 
 TEST(CgroupFakeTree, V2DelegatedMovesItsProcessesIntoALeafFirst) {
@@ -425,7 +426,7 @@ protected:
     }
   }
   void TearDown() override {
-    EXPECT_TRUE(leftover_processes().empty()) << "a process was left behind";
+    EXPECT_TRUE(leftover_processes().empty()) << why("a process was left behind");
   }
 };
 
@@ -433,8 +434,9 @@ TEST_F(CgroupLimits, AMemoryHogIsKilledAndVerboseSaysWhy) {
   // The shell doubles a string until the kernel's OOM killer stops it.
   const Result result = run(isolate_command(
       {"-v", "--net", "none", "--memory", "32m", "sh", "-c", "x=a; while :; do x=$x$x; done"}));
-  EXPECT_EQ(result.code(), 128 + SIGKILL) << result.describe();
-  EXPECT_NE(result.out.find("the memory limit was hit"), std::string::npos) << result.describe();
+  EXPECT_EQ(result.code(), 128 + SIGKILL) << exited(result, 128 + SIGKILL);
+  EXPECT_NE(result.out.find("the memory limit was hit"), std::string::npos)
+      << lacks(result, "the memory limit was hit");
 }
 
 TEST_F(CgroupLimits, AForkBombCannotGrowPastThePidsLimit) {
@@ -443,7 +445,7 @@ TEST_F(CgroupLimits, AForkBombCannotGrowPastThePidsLimit) {
   Running running = start_isolate(
       {"--net", "none", "--pids", "32"},
       "sh -c 'while sleep 30 & do :; done' 2>/dev/null; echo contained; read line || :");
-  ASSERT_TRUE(running.wait_for_output("contained\n")) << running.out_so_far();
+  ASSERT_TRUE(running.wait_for_output("contained\n")) << never_printed(running, "contained\n");
   const std::string box = directory_for(running.pid(), "pids");
   EXPECT_EQ(read_file(box + "/pids.max"), "32\n");
   EXPECT_LE(std::stoull(read_file(box + "/pids.peak")), 32U);
@@ -453,7 +455,7 @@ TEST_F(CgroupLimits, AForkBombCannotGrowPastThePidsLimit) {
   for (const std::string& events : {box + "/pids.events", box + "/container/pids.events"}) {
     refused += exists(events) ? keyed_value(read_file(events), "max") : 0;
   }
-  EXPECT_GT(refused, 0U) << "no fork was refused: the bomb never reached the limit";
+  EXPECT_GT(refused, 0U) << why("no fork was refused: the bomb never reached the limit");
   // The host still starts processes.
   EXPECT_EQ(run(Command{{"true"}}).code(), 0);
   // Every process of the bomb, held by pidfd so a recycled pid cannot fool us.
@@ -468,9 +470,10 @@ TEST_F(CgroupLimits, AForkBombCannotGrowPastThePidsLimit) {
   EXPECT_LE(bomb.size(), 32U);
   running.close_stdin();
   const Result result = running.finish();
-  EXPECT_EQ(result.code(), 0) << result.describe();
+  EXPECT_EQ(result.code(), 0) << exited(result, 0);
   for (const nslab::UniqueFd& process : bomb) {
-    EXPECT_TRUE(wait_for_exit(process, 5s)) << "a process of the fork bomb outlived the container by 5 s";
+    EXPECT_TRUE(wait_for_exit(process, 5s))
+        << why("a process of the fork bomb outlived the container by 5 s");
   }
   EXPECT_FALSE(exists(box));
 }
@@ -478,7 +481,7 @@ TEST_F(CgroupLimits, AForkBombCannotGrowPastThePidsLimit) {
 TEST_F(CgroupLimits, CpusSetsTheQuota) {
   Running running =
       start_isolate({"--net", "none", "--cpus", "0.25"}, "echo ready; read line || :");
-  ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
+  ASSERT_TRUE(running.wait_for_output("ready\n")) << never_printed(running, "ready\n");
   const std::string box = directory_for(running.pid(), "cpu");
   if (v2()) {
     EXPECT_EQ(read_file(box + "/cpu.max"), "25000 100000\n");
@@ -493,7 +496,7 @@ TEST_F(CgroupLimits, CpusSetsTheQuota) {
 TEST_F(CgroupLimits, TheContainerSeesItsOwnCgroupAsRoot) {
   Running running = start_isolate({"--net", "none", "--memory", "64m", "--pids", "16"},
                                   "cat /proc/self/cgroup; echo ready; read line || :");
-  ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
+  ASSERT_TRUE(running.wait_for_output("ready\n")) << never_printed(running, "ready\n");
   // From the host, the container's processes are in the new cgroup...
   const std::string box = directory_for(running.pid(), "memory");
   EXPECT_FALSE(read_file(box + "/container/cgroup.procs").empty());
@@ -540,7 +543,7 @@ TEST_F(CgroupLimits, TheContainerCannotRaiseItsLimitsNorLeaveACgroupBehind) {
   Running running =
       start_isolate({"--net", "none", "--cap-add", "SYS_ADMIN", "--memory", "32m", "--pids", "16"},
                     attack);
-  ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
+  ASSERT_TRUE(running.wait_for_output("ready\n")) << never_printed(running, "ready\n");
   const Words boxes = container_cgroups(running.pid(), {"memory", "pids"});
   const bool on_v2 = v2();
   const std::string memory_limit = boxes[0] + (on_v2 ? "/memory.max" : "/memory.limit_in_bytes");
@@ -551,7 +554,7 @@ TEST_F(CgroupLimits, TheContainerCannotRaiseItsLimitsNorLeaveACgroupBehind) {
 
 TEST_F(CgroupLimits, TheCgroupIsGoneAfterTheContainerExits) {
   Running running = start_limited_idle_container();
-  ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
+  ASSERT_TRUE(running.wait_for_output("ready\n")) << never_printed(running, "ready\n");
   const Words boxes = container_cgroups(running.pid(), {"memory", "pids", "cpu"});
   for (const std::string& box : boxes) {
     EXPECT_TRUE(exists(box)) << box;
@@ -561,7 +564,7 @@ TEST_F(CgroupLimits, TheCgroupIsGoneAfterTheContainerExits) {
 
 TEST_F(CgroupLimits, TheJanitorRemovesTheCgroupAfterSigkill) {
   Running running = start_limited_idle_container();
-  ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
+  ASSERT_TRUE(running.wait_for_output("ready\n")) << never_printed(running, "ready\n");
   const Words boxes = container_cgroups(running.pid(), {"memory", "pids", "cpu"});
   for (const std::string& box : boxes) {
     ASSERT_TRUE(exists(box)) << box;
@@ -569,7 +572,7 @@ TEST_F(CgroupLimits, TheJanitorRemovesTheCgroupAfterSigkill) {
   RemovalWatch watch(boxes);
   running.send_signal(SIGKILL);
   EXPECT_EQ(running.finish().code(), 128 + SIGKILL);
-  EXPECT_TRUE(watch.all_gone(5000ms)) << "the janitor left the container's cgroup behind";
+  EXPECT_TRUE(watch.all_gone(5000ms)) << why("the janitor left the container's cgroup behind");
 }
 
 TEST(RootlessLimits, ALimitWithoutADelegatedCgroupIsOneLineAnd125) {
@@ -581,11 +584,13 @@ TEST(RootlessLimits, ALimitWithoutADelegatedCgroupIsOneLineAnd125) {
   if (result.code() == 0 && runs_in_user_namespace()) {
     GTEST_SKIP() << "this user's own cgroup is delegated, so the limit works here";
   }
-  EXPECT_EQ(result.code(), 125) << result.describe();
-  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.describe();
-  EXPECT_NE(result.err.find("delegated cgroup"), std::string::npos) << result.describe();
+  EXPECT_EQ(result.code(), 125) << exited(result, 125);
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1)
+      << complained(result, "one line");
+  EXPECT_NE(result.err.find("delegated cgroup"), std::string::npos)
+      << did_not_say(result, "delegated cgroup");
   EXPECT_NE(result.err.find("systemd-run --user --scope -p Delegate=yes"), std::string::npos)
-      << result.describe();
+      << did_not_say(result, "systemd-run --user --scope -p Delegate=yes");
 }
 
 TEST(BadLimits, EachIsOneLineNamingTheOptionAnd125) {
@@ -595,8 +600,9 @@ TEST(BadLimits, EachIsOneLineNamingTheOptionAnd125) {
     Words argv = bad;
     argv.emplace_back("true");
     const Result result = run(isolate_command(argv));
-    EXPECT_EQ(result.code(), 125) << result.describe();
-    EXPECT_EQ(result.err.rfind(fmt::format("isolate: {}: ", bad[0]), 0), 0U) << result.describe();
+    EXPECT_EQ(result.code(), 125) << exited(result, 125);
+    EXPECT_EQ(result.err.rfind(fmt::format("isolate: {}: ", bad[0]), 0), 0U)
+        << complained(result, fmt::format("isolate: {}: ...", bad[0]));
   }
 }
 

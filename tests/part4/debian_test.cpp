@@ -3,6 +3,7 @@
 // checks run ordinary work inside, as root, and prove from the host that
 // the host's copy of the rootfs never changed.
 #include "isolate_helpers.hpp"
+#include "why.hpp"
 #include "rootfs_snapshot.hpp"
 
 #include <filesystem>
@@ -40,7 +41,7 @@ protected:
   void TearDown() override {
     if (!before_.empty()) {
       EXPECT_EQ(differences(before_, picture_of(kRootfs)), "")
-          << "the container changed the host's copy of the rootfs";
+          << why("the container changed the host's copy of the rootfs");
     }
   }
 
@@ -60,15 +61,16 @@ private:
 TEST_F(DebianRootfs, ChownToAnyIdOfTheRangeWorks) {
   const Result r = in_debian({}, "touch /tmp/f && chown 1000:1000 /tmp/f && stat -c %u:%g /tmp/f "
                                  "&& chown _apt:nogroup /tmp/f && stat -c %U:%G /tmp/f");
-  EXPECT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(r.out, "1000:1000\n_apt:nogroup\n") << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
+  EXPECT_EQ(r.out, "1000:1000\n_apt:nogroup\n") << printed(r, "1000:1000\n_apt:nogroup\n");
 }
 
 TEST_F(DebianRootfs, DroppingPrivilegesToAnotherUserWorks) {
   // What su, apt and every daemon do: setgroups, setgid, setuid.
   const Result r = in_debian({}, "setpriv --reuid=_apt --regid=nogroup --clear-groups id");
-  EXPECT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(r.out, "uid=42(_apt) gid=65534(nogroup) groups=65534(nogroup)\n") << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
+  EXPECT_EQ(r.out, "uid=42(_apt) gid=65534(nogroup) groups=65534(nogroup)\n")
+      << printed(r, "uid=42(_apt) gid=65534(nogroup) groups=65534(nogroup)\n");
 }
 
 TEST_F(DebianRootfs, ResolvesLocalhostAndItsOwnHostname) {
@@ -76,19 +78,23 @@ TEST_F(DebianRootfs, ResolvesLocalhostAndItsOwnHostname) {
   // writable layer (TearDown checks that the host's copy did not change).
   const Result r = in_debian({"-H", "box", "--net", "loopback"},
                              "getent hosts localhost && getent hosts box");
-  ASSERT_EQ(r.code(), 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << exited(r, 0);
   const Words found = lines(r.out);
-  ASSERT_EQ(found.size(), 2u) << r.describe();
+  ASSERT_EQ(found.size(), 2u) << printed(r, "two lines: localhost's and box's");
   const Words localhost = words(found[0]);
-  EXPECT_TRUE(localhost.at(0) == "::1" || localhost.at(0) == "127.0.0.1") << r.describe();
-  EXPECT_EQ(localhost.at(1), "localhost") << r.describe();
-  EXPECT_EQ(words(found[1]), (Words{"127.0.1.1", "box"})) << r.describe();
+  EXPECT_TRUE(localhost.at(0) == "::1" || localhost.at(0) == "127.0.0.1")
+      << printed(r, "127.0.0.1 (or ::1) localhost\n127.0.1.1 box");
+  EXPECT_EQ(localhost.at(1), "localhost")
+      << printed(r, "127.0.0.1 (or ::1) localhost\n127.0.1.1 box");
+  EXPECT_EQ(words(found[1]), (Words{"127.0.1.1", "box"}))
+      << printed(r, "127.0.0.1 (or ::1) localhost\n127.0.1.1 box");
 }
 
 TEST_F(DebianRootfs, ResolvConfIsTheRootfsOwn) {
   const Result r = in_debian({}, "cat /etc/resolv.conf");
-  EXPECT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(r.out, read_file(kRootfs + "/etc/resolv.conf")) << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
+  EXPECT_EQ(r.out, read_file(kRootfs + "/etc/resolv.conf"))
+      << printed(r, read_file(kRootfs + "/etc/resolv.conf"));
 }
 
 /// Builds nslab-hello_1.0_all.deb in \p dir with dpkg-deb: one file,
@@ -107,7 +113,7 @@ std::string build_tiny_package(const std::string& dir) {
                  dir + "/nslab-hello.deb"}};
   build.root_in_user_namespace = false;
   const Result r = run(build);
-  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
   return "nslab-hello.deb";
 }
 
@@ -122,8 +128,8 @@ TEST_F(DebianRootfs, AptInstallsALocallyBuiltPackage) {
                   "dpkg-query -W -f='${{Status}}\n' nslab-hello && "
                   "cat /usr/share/nslab-hello/greeting",
                   deb));
-  EXPECT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(r.out, "install ok installed\nhello\n") << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
+  EXPECT_EQ(r.out, "install ok installed\nhello\n") << printed(r, "install ok installed\nhello\n");
   EXPECT_FALSE(std::filesystem::exists(kRootfs + "/usr/share/nslab-hello"));
 }
 

@@ -3,6 +3,7 @@
 // the suite runs as root), and asserts from the host that it failed and
 // that the host is as it was.
 #include "harness.hpp"
+#include "why.hpp"
 #include "private_rootfs.hpp"
 #include "text.hpp"
 
@@ -91,7 +92,7 @@ protected:
   /// The rootfs as the host sees it before the attack.
   Tree before_ = snapshot(rootfs_.path());
   void expect_rootfs_unchanged() const {
-    EXPECT_EQ(snapshot(rootfs_.path()), before_) << "the host's rootfs directory changed";
+    EXPECT_EQ(snapshot(rootfs_.path()), before_) << why("the host's rootfs directory changed");
   }
 };
 
@@ -104,17 +105,18 @@ INSTANTIATE_TEST_SUITE_P(RootAndRootless, Hardening, ::testing::Values(false, tr
 
 TEST_P(Hardening, WriteInEtcSucceedsAndIsGoneInTheNextRun) {
   const Result write = isolate_sh({}, "echo planted > /etc/planted && cat /etc/planted");
-  EXPECT_EQ(write.code(), 0) << write.describe();
-  EXPECT_EQ(write.out, "planted\n") << write.describe();
+  EXPECT_EQ(write.code(), 0) << exited(write, 0);
+  EXPECT_EQ(write.out, "planted\n") << printed(write, "planted\n");
   const Result next = isolate({"cat", "/etc/planted"});
-  EXPECT_NE(next.code(), 0) << "the write outlived its container\n" << next.describe();
+  EXPECT_NE(next.code(), 0) << after(next, "the write outlived its container");
   expect_rootfs_unchanged();
 }
 
 TEST_P(Hardening, ReadOnlyMakesWritesFailWithErofs) {
   const Result r = isolate_sh({"--read-only"}, "echo planted > /etc/planted");
-  EXPECT_NE(r.code(), 0) << r.describe();
-  EXPECT_NE(r.err.find("Read-only file system"), std::string::npos) << r.describe();
+  EXPECT_NE(r.code(), 0) << after(r, "the write into /etc succeeded under --read-only");
+  EXPECT_NE(r.err.find("Read-only file system"), std::string::npos)
+      << did_not_say(r, "Read-only file system");
   expect_rootfs_unchanged();
 }
 
@@ -127,7 +129,7 @@ TEST_P(Hardening, RootfsTreeIsUnchangedAfterAnAttackOnIt) {
                                          "chmod 777 /etc; chown 65534 /etc/passwd; "
                                          "echo evil >> /etc/passwd; rm -f /bin/ls; "
                                          "mkdir /planted; touch -d 2000-01-01 /etc/hosts; true");
-    EXPECT_EQ(r.code(), 0) << r.describe();
+    EXPECT_EQ(r.code(), 0) << exited(r, 0);
     expect_rootfs_unchanged();
     EXPECT_FALSE(fs::exists(rootfs_.path() + "/suid"));
   }
@@ -138,7 +140,7 @@ TEST_P(Hardening, RootfsIsNosuidAndNodevInside) {
     const bool read_only = !words.empty();
     words.insert(words.end(), {"cat", "/proc/self/mountinfo"});
     const Result r = isolate(words);
-    ASSERT_EQ(r.code(), 0) << r.describe();
+    ASSERT_EQ(r.code(), 0) << exited(r, 0);
     std::istringstream lines(r.out);
     std::string root_options;
     for (std::string line; std::getline(lines, line);) {
@@ -149,9 +151,13 @@ TEST_P(Hardening, RootfsIsNosuidAndNodevInside) {
         root_options = mount_options;
       }
     }
-    EXPECT_NE(root_options.find("nosuid"), std::string::npos) << r.describe();
-    EXPECT_NE(root_options.find("nodev"), std::string::npos) << r.describe();
-    EXPECT_EQ(root_options.starts_with("ro,"), read_only) << r.describe();
+    EXPECT_NE(root_options.find("nosuid"), std::string::npos)
+        << after(r, "the container's / is mounted " + in_quotes(root_options) + ", without nosuid");
+    EXPECT_NE(root_options.find("nodev"), std::string::npos)
+        << after(r, "the container's / is mounted " + in_quotes(root_options) + ", without nodev");
+    EXPECT_EQ(root_options.starts_with("ro,"), read_only)
+        << after(r, "the container's / is mounted " + in_quotes(root_options) +
+                        (read_only ? ", not read-only under --read-only" : ", read-only"));
   }
 }
 
@@ -184,15 +190,16 @@ TEST_P(Hardening, GlobalSysctlsCannotBeWritten) {
   const Result r = isolate_sh({}, "echo '|/payload' > /proc/sys/kernel/core_pattern; "
                                   "echo 13 > /proc/sys/vm/swappiness; "
                                   "echo 3 > /proc/sys/vm/drop_caches; true");
-  EXPECT_EQ(r.code(), 0) << r.describe();
-  EXPECT_FALSE(core_pattern.changed()) << "core_pattern was written from inside\n" << r.describe();
-  EXPECT_FALSE(swappiness.changed()) << "vm.swappiness was written from inside\n" << r.describe();
-  EXPECT_NE(r.err.find("Read-only file system"), std::string::npos) << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
+  EXPECT_FALSE(core_pattern.changed()) << after(r, "core_pattern was written from inside");
+  EXPECT_FALSE(swappiness.changed()) << after(r, "vm.swappiness was written from inside");
+  EXPECT_NE(r.err.find("Read-only file system"), std::string::npos)
+      << did_not_say(r, "Read-only file system");
 }
 
 TEST_P(Hardening, KernelKnobsAreMountedReadOnly) {
   const Result r = isolate({"cat", "/proc/self/mountinfo"});
-  ASSERT_EQ(r.code(), 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << exited(r, 0);
   std::map<std::string, std::string> options; // mount point -> its options
   std::istringstream lines(r.out);
   for (std::string line; std::getline(lines, line);) {
@@ -204,7 +211,8 @@ TEST_P(Hardening, KernelKnobsAreMountedReadOnly) {
   for (const char* path : {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus",
                            "/proc/fs", "/sys"}) {
     if (fs::exists(path)) { // as on the host: the container's kernel is the host's
-      ASSERT_TRUE(options.contains(path)) << path << " is no mount of its own\n" << r.describe();
+      ASSERT_TRUE(options.contains(path))
+          << after(r, std::string(path) + " is no mount of its own");
       EXPECT_TRUE(options[path].starts_with("ro,")) << path << ": " << options[path];
     }
   }
@@ -222,15 +230,15 @@ TEST_P(Hardening, MaskedPathsReadEmpty) {
       script += fmt::format("echo {} $(ls -A {} | wc -l); ", directory, directory);
     }
   }
-  ASSERT_FALSE(script.empty()) << "none of the masked paths exists on this host";
+  ASSERT_FALSE(script.empty()) << why("none of the masked paths exists on this host");
   const Result r = isolate_sh({}, script);
-  ASSERT_EQ(r.code(), 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << exited(r, 0);
   std::istringstream lines(r.out);
   int checked = 0;
   for (std::string path, size; lines >> path >> size; ++checked) {
-    EXPECT_EQ(size, "0") << path << " shows something inside\n" << r.describe();
+    EXPECT_EQ(size, "0") << after(r, std::string(path) + " shows something inside");
   }
-  EXPECT_GT(checked, 0) << r.describe();
+  EXPECT_GT(checked, 0) << after(r, "no masked path was checked");
 }
 
 // --- cgroups -------------------------------------------------------------------
@@ -257,13 +265,14 @@ TEST_P(Hardening, NoCgroupHierarchyCanBeMountedInside) {
       {}, fmt::format("mount -t cgroup2 none /mnt && mkdir /mnt/{0}; "
                       "mount -t cgroup -o memory none /tmp && mkdir /tmp/{0}; true",
                       name));
-  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
   const std::vector<fs::path> made = cgroups_named(name);
   for (const fs::path& cgroup : made) {
     ::rmdir(cgroup.c_str());
   }
-  EXPECT_TRUE(made.empty()) << "the container made a cgroup on the host\n" << r.describe();
-  EXPECT_NE(r.err.find("mount: permission denied"), std::string::npos) << r.describe();
+  EXPECT_TRUE(made.empty()) << after(r, "the container made a cgroup on the host");
+  EXPECT_NE(r.err.find("mount: permission denied"), std::string::npos)
+      << did_not_say(r, "mount: permission denied");
 }
 
 // --- capabilities ------------------------------------------------------------
@@ -285,42 +294,49 @@ constexpr const char* kDockerDefault = "00000000a80425fb";
 
 TEST_P(Hardening, CapabilitiesAreDockersDefault) {
   const Result r = isolate({"grep", "^Cap", "/proc/self/status"});
-  ASSERT_EQ(r.code(), 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << exited(r, 0);
   const auto sets = capability_lines(r);
-  EXPECT_EQ(sets.at("CapEff:"), kDockerDefault) << r.describe();
-  EXPECT_EQ(sets.at("CapPrm:"), kDockerDefault) << r.describe();
-  EXPECT_EQ(sets.at("CapBnd:"), kDockerDefault) << r.describe();
-  EXPECT_EQ(sets.at("CapInh:"), "0000000000000000") << r.describe();
-  EXPECT_EQ(sets.at("CapAmb:"), "0000000000000000") << r.describe();
+  for (const char* set : {"CapEff:", "CapPrm:", "CapBnd:"}) {
+    EXPECT_EQ(sets.at(set), kDockerDefault)
+        << after(r, fmt::format("{} is {}, expected Docker's default {}", set, sets.at(set),
+                                kDockerDefault));
+  }
+  for (const char* set : {"CapInh:", "CapAmb:"}) {
+    EXPECT_EQ(sets.at(set), "0000000000000000")
+        << after(r, fmt::format("{} is {}, expected none", set, sets.at(set)));
+  }
 }
 
 TEST_P(Hardening, CapAddAndCapDropWorkAsInDocker) {
   const Result only = isolate({"--cap-drop", "ALL", "--cap-add", "net_admin", "--cap-add",
                                "CAP_KILL", "grep", "^Cap", "/proc/self/status"});
-  ASSERT_EQ(only.code(), 0) << only.describe();
-  EXPECT_EQ(capability_lines(only).at("CapBnd:"), "0000000000001020") << only.describe();
+  ASSERT_EQ(only.code(), 0) << exited(only, 0);
+  EXPECT_EQ(capability_lines(only).at("CapBnd:"), "0000000000001020")
+      << after(only, "the bounding set is not NET_ADMIN and KILL alone (0000000000001020)");
   const Result fewer = isolate({"--cap-drop", "chown", "grep", "^Cap", "/proc/self/status"});
-  ASSERT_EQ(fewer.code(), 0) << fewer.describe();
-  EXPECT_EQ(capability_lines(fewer).at("CapEff:"), "00000000a80425fa") << fewer.describe();
+  ASSERT_EQ(fewer.code(), 0) << exited(fewer, 0);
+  EXPECT_EQ(capability_lines(fewer).at("CapEff:"), "00000000a80425fa")
+      << after(fewer, "the effective set is not Docker's default without CHOWN (00000000a80425fa)");
   // --cap-add ALL: every capability this kernel has (a new user namespace
   // starts with all of them, whatever the invoker's bounding set).
   const int last = std::stoi(read_file("/proc/sys/kernel/cap_last_cap"));
   const std::string every = fmt::format("{:016x}", (std::uint64_t{1} << (last + 1)) - 1);
   const Result all = isolate({"--cap-add", "ALL", "--cap-drop", "sys_admin", "grep", "^Cap",
                               "/proc/self/status"});
-  ASSERT_EQ(all.code(), 0) << all.describe();
+  ASSERT_EQ(all.code(), 0) << exited(all, 0);
   EXPECT_EQ(capability_lines(all).at("CapEff:"),
             fmt::format("{:016x}", std::stoull(every, nullptr, 16) & ~(std::uint64_t{1} << 21)))
-      << "all but CAP_SYS_ADMIN (21)\n" << all.describe();
+      << after(all, "all but CAP_SYS_ADMIN (21)");
 }
 
 TEST_P(Hardening, UnknownCapabilityOrProfileGives125WithOneLine) {
   for (const Words& words : {Words{"--cap-add", "NET_FLY", "true"},
                              Words{"--seccomp", "strict", "true"}}) {
     const Result r = isolate(words);
-    EXPECT_EQ(r.code(), 125) << r.describe();
+    EXPECT_EQ(r.code(), 125) << exited(r, 125);
     // The first line names the option as typed; the usage contract follows.
-    EXPECT_TRUE(r.err.starts_with("isolate: " + words[0] + ": unknown")) << r.describe();
+    EXPECT_TRUE(r.err.starts_with("isolate: " + words[0] + ": unknown"))
+        << complained(r, "isolate: " + words[0] + ": unknown ...");
   }
 }
 
@@ -338,13 +354,13 @@ std::map<std::string, std::string> syscall_results(const Result& r) {
 
 TEST_P(Hardening, SeccompFilterIsOnAndDeniesEachCallWithEperm) {
   const Result status = isolate({"grep", "^Seccomp:", "/proc/self/status"});
-  EXPECT_EQ(status.out, "Seccomp:\t2\n") << status.describe();
+  EXPECT_EQ(status.out, "Seccomp:\t2\n") << printed(status, "Seccomp:\t2\n");
   const Result r = isolate({"nslab-probe", "syscalls"});
-  ASSERT_EQ(r.code(), 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << exited(r, 0);
   const auto results = syscall_results(r);
-  EXPECT_EQ(results.size(), 23u) << r.describe();
+  EXPECT_EQ(results.size(), 23u) << after(r, "the probe did not report on all 23 calls");
   for (const auto& [call, result] : results) {
-    EXPECT_EQ(result, "EPERM") << call << " got past the filter\n" << r.describe();
+    EXPECT_EQ(result, "EPERM") << after(r, std::string(call) + " got past the filter");
   }
 }
 
@@ -352,13 +368,14 @@ TEST_P(Hardening, SeccompFilterIsOnAndDeniesEachCallWithEperm) {
 // above is the filter's, not a missing capability's.
 TEST_P(Hardening, SeccompUnconfinedLetsTheCallsThrough) {
   const Result status = isolate({"--seccomp=unconfined", "grep", "^Seccomp:", "/proc/self/status"});
-  EXPECT_EQ(status.out, "Seccomp:\t0\n") << status.describe();
+  EXPECT_EQ(status.out, "Seccomp:\t0\n") << printed(status, "Seccomp:\t0\n");
   const Result r = isolate({"--seccomp", "unconfined", "nslab-probe", "syscalls"});
-  ASSERT_EQ(r.code(), 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << exited(r, 0);
   const auto results = syscall_results(r);
   for (const char* call : {"keyctl", "add_key", "request_key", "settimeofday", "clock_settime",
                            "ioctl(TIOCSTI)", "ioctl(TIOCLINUX)", "unshare"}) {
-    EXPECT_NE(results.at(call), "EPERM") << call << "\n" << r.describe();
+    EXPECT_NE(results.at(call), "EPERM")
+        << after(r, std::string(call) + " was refused; unconfined it must get through");
   }
 }
 
@@ -368,13 +385,15 @@ TEST_P(Hardening, SeccompUnconfinedLetsTheCallsThrough) {
 TEST_P(Hardening, SeccompKillsACallThroughAnotherAbi) {
   for (const char* abi : {"x32", "i386"}) {
     const Result killed = isolate({"nslab-probe", "foreign-abi", abi});
-    EXPECT_EQ(killed.code(), 128 + SIGSYS) << abi << " got past the filter\n" << killed.describe();
-    EXPECT_EQ(killed.out, "") << killed.describe();
+    EXPECT_EQ(killed.code(), 128 + SIGSYS)
+        << after(killed, std::string(abi) + " got past the filter");
+    EXPECT_EQ(killed.out, "") << printed(killed, "");
     // Unconfined, the same probe answers (ENOSYS where the kernel lacks the
     // ABI): so the kill above is the filter's.
     const Result answered = isolate({"--seccomp=unconfined", "nslab-probe", "foreign-abi", abi});
-    EXPECT_EQ(answered.code(), 0) << answered.describe();
-    EXPECT_TRUE(answered.out.starts_with(std::string(abi) + " ")) << answered.describe();
+    EXPECT_EQ(answered.code(), 0) << exited(answered, 0);
+    EXPECT_TRUE(answered.out.starts_with(std::string(abi) + " "))
+        << printed(answered, std::string(abi) + " ...");
   }
 }
 
@@ -409,8 +428,9 @@ TEST_P(Hardening, HostSessionKeyIsUnreachable) {
     Words words = options;
     words.insert(words.end(), {"nslab-probe", "key-read", std::to_string(key.serial())});
     const Result r = isolate(words);
-    EXPECT_EQ(r.out.find(HostKey::kSecret), std::string::npos) << r.describe();
-    EXPECT_EQ(r.code(), 1) << r.describe();
+    EXPECT_EQ(r.out.find(HostKey::kSecret), std::string::npos)
+        << must_not_print(r, HostKey::kSecret);
+    EXPECT_EQ(r.code(), 1) << exited(r, 1);
   }
 }
 
@@ -423,17 +443,20 @@ TEST_P(Hardening, InitShowsNothingOfIsolateAndCannotBeTraced) {
   const Result r = isolate_with_host_variable(
       secret, {"--init", "sh", "-c",
                "cat /proc/1/environ; tr '\\0' ' ' < /proc/1/cmdline; echo; nslab-probe ptrace 1"});
-  EXPECT_EQ(r.out.find(secret), std::string::npos) << "the host's environment leaked\n"
-                                                   << r.describe();
-  EXPECT_NE(r.err.find("'/proc/1/environ': Permission denied"), std::string::npos) << r.describe();
+  EXPECT_EQ(r.out.find(secret), std::string::npos) << after(r, "the host's environment leaked");
+  EXPECT_NE(r.err.find("'/proc/1/environ': Permission denied"), std::string::npos)
+      << did_not_say(r, "'/proc/1/environ': Permission denied");
   std::istringstream lines(r.out);
   std::string cmdline, traced;
   std::getline(lines, cmdline);
   std::getline(lines, traced);
-  EXPECT_TRUE(cmdline.starts_with("sh -c cat /proc/1/environ;")) << r.describe();
-  EXPECT_EQ(cmdline.find("isolate"), std::string::npos) << r.describe();
-  EXPECT_EQ(cmdline.find("--init"), std::string::npos) << r.describe();
-  EXPECT_EQ(traced, "EPERM") << "PID 1 could be traced\n" << r.describe();
+  EXPECT_TRUE(cmdline.starts_with("sh -c cat /proc/1/environ;"))
+      << after(r, "PID 1's command line is " + in_quotes(cmdline) + ", expected the command's own");
+  EXPECT_EQ(cmdline.find("isolate"), std::string::npos)
+      << after(r, "PID 1's command line shows isolate's: " + in_quotes(cmdline));
+  EXPECT_EQ(cmdline.find("--init"), std::string::npos)
+      << after(r, "PID 1's command line shows isolate's options: " + in_quotes(cmdline));
+  EXPECT_EQ(traced, "EPERM") << after(r, "PID 1 could be traced");
 }
 
 } // namespace

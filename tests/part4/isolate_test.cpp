@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fmt/core.h>
+#include <fmt/format.h>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <net/if.h>
@@ -77,8 +78,9 @@ Running start_idle_cat(Words options) {
   command.input = "ready\n";
   command.close_stdin = false;
   Running running = start(command);
-  EXPECT_TRUE(running.wait_for_output("ready\n")) << "cat never ran in the container\n"
-                                                    << running.out_so_far();
+  EXPECT_TRUE(running.wait_for_output("ready\n"))
+      << why(fmt::format("cat never ran in the container: isolate printed {}",
+                         in_quotes(running.out_so_far())));
   return running;
 }
 
@@ -150,7 +152,7 @@ protected:
   // Every test must leave the host's hostname and process list as it found them.
   void TearDown() override {
     EXPECT_EQ(nslab::current_hostname(), host_hostname_);
-    EXPECT_TRUE(leftover_processes().empty()) << "a process was left behind";
+    EXPECT_TRUE(leftover_processes().empty()) << why("a process was left behind");
   }
   const std::string host_hostname_ = nslab::current_hostname();
 };
@@ -159,38 +161,39 @@ protected:
 
 TEST_F(Isolate, CommandIsPidOne) {
   const Result r = isolate({"sh", "-c", "echo $$"});
-  EXPECT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(r.out, "1\n") << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
+  EXPECT_EQ(r.out, "1\n") << printed(r, "1\n");
 }
 
 TEST_F(Isolate, PsShowsOnlyTheContainer) {
   const Result r = isolate({"sh", "-c", "ps -o pid,comm; true"});
-  ASSERT_EQ(r.code(), 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << exited(r, 0);
   const Words rows = lines(r.out);
-  ASSERT_EQ(rows.size(), 3u) << "expected a header, sh and ps\n" << r.describe();
-  EXPECT_EQ(words(rows[1]), (Words{"1", "sh"})) << r.describe();
-  EXPECT_EQ(words(rows[2]).at(1), "ps") << r.describe();
+  const std::string expected = "a header, then 1 sh, then ps: the container's processes alone";
+  ASSERT_EQ(rows.size(), 3u) << printed(r, expected);
+  EXPECT_EQ(words(rows[1]), (Words{"1", "sh"})) << printed(r, expected);
+  EXPECT_EQ(words(rows[2]).at(1), "ps") << printed(r, expected);
 }
 
 // --- UTS namespace -----------------------------------------------------------
 
 TEST_F(Isolate, DefaultHostnameIsIsolate) {
   const Result r = isolate({"hostname"});
-  EXPECT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(r.out, "isolate\n") << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
+  EXPECT_EQ(r.out, "isolate\n") << printed(r, "isolate\n");
 }
 
 TEST_F(Isolate, HostnameOptionSetsTheContainersOnly) {
   const Result r = isolate({"-H", "nslab-box", "hostname"});
-  EXPECT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(r.out, "nslab-box\n") << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
+  EXPECT_EQ(r.out, "nslab-box\n") << printed(r, "nslab-box\n");
 }
 
 // --- user namespace and the other kinds, seen from the host ------------------
 
 TEST_F(Isolate, RootInsideMapsToTheInvoker) {
   Running running = start_isolate({"--init"}, "id -u; id -g; echo ready; exec sleep 100");
-  ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
+  ASSERT_TRUE(running.wait_for_output("ready\n")) << never_printed(running, "ready\n");
   // The command, not --init's PID 1: PID 1 is not dumpable, so a rootless
   // invoker may not look at its /proc/PID/ns links.
   const std::vector<pid_t> commands = children_of(container_pid(running.pid()));
@@ -208,24 +211,25 @@ TEST_F(Isolate, RootInsideMapsToTheInvoker) {
   for (const char* kind : {"user", "mnt", "pid", "uts", "ipc", "net", "cgroup"}) {
     EXPECT_NE(nslab::namespace_id(container, nslab::namespace_kind(kind)),
               nslab::namespace_id(::getpid(), nslab::namespace_kind(kind)))
-        << "the container shares the host's " << kind << " namespace";
+        << why(fmt::format("the container shares the host's {} namespace", kind));
   }
   running.send_signal(SIGTERM);
   const Result r = running.finish();
-  EXPECT_EQ(r.code(), 143) << r.describe();
-  EXPECT_EQ(r.out, "0\n0\nready\n") << r.describe();
+  EXPECT_EQ(r.code(), 143) << exited(r, 143);
+  EXPECT_EQ(r.out, "0\n0\nready\n") << printed(r, "0\n0\nready\n");
 }
 
 TEST_F(Isolate, OnlyRootMayMapOtherIds) {
   const Result r = isolate({"-u", "4242:4343", "cat", "/proc/self/uid_map", "/proc/self/gid_map"});
   if (runs_in_user_namespace()) { // unprivileged: the kernel must refuse
-    EXPECT_EQ(r.code(), 125) << r.describe();
+    EXPECT_EQ(r.code(), 125) << exited(r, 125);
     EXPECT_NE(r.err.find("only root may map ids other than its own"), std::string::npos)
-        << r.describe();
-    EXPECT_EQ(lines(r.err).size(), 1u) << r.describe();
+        << did_not_say(r, "only root may map ids other than its own");
+    EXPECT_EQ(lines(r.err).size(), 1u) << complained(r, "one line");
   } else {
-    EXPECT_EQ(r.code(), 0) << r.describe();
-    EXPECT_EQ(words(r.out), (Words{"0", "4242", "1", "0", "4343", "1"})) << r.describe();
+    EXPECT_EQ(r.code(), 0) << exited(r, 0);
+    EXPECT_EQ(words(r.out), (Words{"0", "4242", "1", "0", "4343", "1"}))
+        << printed(r, "0 4242 1\n0 4343 1");
   }
 }
 
@@ -233,7 +237,7 @@ TEST_F(Isolate, OnlyRootMayMapOtherIds) {
 
 TEST_F(Isolate, MountTableInsideHasNoHostMountPoints) {
   const Result r = isolate({"cat", "/proc/self/mountinfo"});
-  ASSERT_EQ(r.code(), 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << exited(r, 0);
   Names expected = {"/",          "/proc",        "/dev",    "/dev/null", "/dev/zero",
                     "/dev/full",  "/dev/random",  "/dev/urandom", "/dev/tty",
                     "/dev/pts",   "/dev/shm",     "/sys",    "/tmp",
@@ -247,7 +251,10 @@ TEST_F(Isolate, MountTableInsideHasNoHostMountPoints) {
       expected.insert(path);
     }
   }
-  EXPECT_EQ(mount_points(r.out), expected) << r.describe();
+  EXPECT_EQ(mount_points(r.out), expected)
+      << why(r, fmt::format("shows the mount points {}, expected {}: after pivot_root and "
+                            "detaching the old root, no mount of the host may be left",
+                            fmt::join(mount_points(r.out), " "), fmt::join(expected, " ")));
 }
 
 // The new /proc must not let anything inside run a program from it, or use
@@ -290,19 +297,21 @@ TEST_F(Isolate, MountsInsideAreTiedToNoPeerGroup) {
                        "none", "cat", "/proc/self/mountinfo"});
   for (const Result& r : {isolate({"--net", "none", "cat", "/proc/self/mountinfo"}),
                           run(shared_host)}) {
-    ASSERT_EQ(r.code(), 0) << r.describe();
-    EXPECT_EQ(propagation_tags(r.out), Words{}) << r.describe();
+    ASSERT_EQ(r.code(), 0) << exited(r, 0);
+    EXPECT_EQ(propagation_tags(r.out), Words{})
+        << why(r, fmt::format("shows mounts tied to a peer group ({}): make every mount private "
+                              "first", fmt::join(propagation_tags(r.out), " ")));
   }
 }
 
 TEST_F(Isolate, HostMountTableIsIdenticalBeforeDuringAndAfter) {
   const std::string before = read_file("/proc/self/mountinfo");
   Running running = start_idle_cat({"--init"});
-  EXPECT_EQ(read_file("/proc/self/mountinfo"), before) << "while the container runs";
+  EXPECT_EQ(read_file("/proc/self/mountinfo"), before) << why("while the container runs");
   running.send_signal(SIGTERM);
   const Result r = running.finish();
-  EXPECT_EQ(r.code(), 143) << r.describe();
-  EXPECT_EQ(read_file("/proc/self/mountinfo"), before) << "after the container exited";
+  EXPECT_EQ(r.code(), 143) << exited(r, 143);
+  EXPECT_EQ(read_file("/proc/self/mountinfo"), before) << why("after the container exited");
 }
 
 TEST_F(Isolate, HostTmpIsInvisible) {
@@ -311,17 +320,21 @@ TEST_F(Isolate, HostTmpIsInvisible) {
   std::ofstream(marker) << "host\n";
   const std::string script = fmt::format("ls -A /tmp; test -e {} && echo visible; true", marker);
   const Result r = isolate({"sh", "-c", script});
-  EXPECT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(r.out, "") << "the container's /tmp should be empty\n" << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
+  EXPECT_EQ(r.out, "") << why(r, fmt::format("printed {}: the container's /tmp should be empty "
+                                             "and the host's invisible", in_quotes(r.out)));
 }
 
 TEST_F(Isolate, NoOldRootDirectoryIsLeft) {
   const Names rootfs_before = directory_entries(NSLAB_ISOLATE_ROOTFS);
   const Result r = isolate({"ls", "-A", "/"});
-  ASSERT_EQ(r.code(), 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << exited(r, 0);
   const Words listed = words(r.out);
-  EXPECT_EQ(Names(listed.begin(), listed.end()), rootfs_before) << r.describe();
-  EXPECT_EQ(directory_entries(NSLAB_ISOLATE_ROOTFS), rootfs_before) << "the rootfs changed";
+  EXPECT_EQ(Names(listed.begin(), listed.end()), rootfs_before)
+      << why(r, fmt::format("lists {} in /, expected the rootfs's {}", fmt::join(listed, " "),
+                            fmt::join(rootfs_before, " ")));
+  EXPECT_EQ(directory_entries(NSLAB_ISOLATE_ROOTFS), rootfs_before)
+      << why(r, "left a new entry in the rootfs (an old-root directory?)");
 }
 
 TEST_F(Isolate, RootfsOptionAndEnvironmentChooseTheRoot) {
@@ -332,10 +345,11 @@ TEST_F(Isolate, RootfsOptionAndEnvironmentChooseTheRoot) {
   const Result from_env = isolate({"true"});
   const Result from_option = isolate({"-r", link, "true"});
   ::unsetenv("ISOLATE_ROOTFS");
-  EXPECT_EQ(from_env.code(), 125) << from_env.describe();
-  EXPECT_EQ(from_env.err, "isolate: rootfs(/nslab-no-such-rootfs): No such file or directory\n");
-  EXPECT_EQ(from_option.code(), 0) << "-r must win over $ISOLATE_ROOTFS\n"
-                                   << from_option.describe();
+  EXPECT_EQ(from_env.code(), 125) << exited(from_env, 125);
+  EXPECT_EQ(from_env.err, "isolate: rootfs(/nslab-no-such-rootfs): No such file or directory\n")
+      << complained(from_env, "isolate: rootfs(/nslab-no-such-rootfs): No such file or directory");
+  EXPECT_EQ(from_option.code(), 0)
+      << why(from_option, "did not run: -r must win over $ISOLATE_ROOTFS");
 }
 
 // --- what COMMAND inherits ---------------------------------------------------
@@ -345,9 +359,10 @@ TEST_F(Isolate, CommandGetsOnlyStdioAndNoNewPrivs) {
   const nslab::UniqueFd inherited(::open("/dev/null", O_RDONLY));
   ASSERT_TRUE(inherited.valid());
   const Result r = isolate({"sh", "-c", "ls /proc/self/fd; grep NoNewPrivs /proc/self/status"});
-  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
   // 3 is the directory ls is reading.
-  EXPECT_EQ(words(r.out), (Words{"0", "1", "2", "3", "NoNewPrivs:", "1"})) << r.describe();
+  EXPECT_EQ(words(r.out), (Words{"0", "1", "2", "3", "NoNewPrivs:", "1"}))
+      << printed(r, "0 1 2 3 (stdio and ls's own) and NoNewPrivs: 1");
 }
 
 TEST_F(Isolate, EnvironmentIsCleanPlusOptions) {
@@ -358,38 +373,39 @@ TEST_F(Isolate, EnvironmentIsCleanPlusOptions) {
   const Result r = isolate({"-e", "GREETING=hello", "-e", "HOME=/tmp", "env"});
   ::unsetenv("NSLAB_HOST_SECRET");
   host_term ? ::setenv("TERM", saved_term.c_str(), 1) : ::unsetenv("TERM");
-  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
   const Words listed = words(r.out);
   EXPECT_EQ(Names(listed.begin(), listed.end()),
             (Names{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/tmp",
                    "HOSTNAME=isolate", "TERM=nslab-term", "GREETING=hello"}))
-      << r.describe();
+      << printed(r, "PATH, HOME=/tmp, HOSTNAME=isolate, TERM and GREETING=hello, nothing else");
 }
 
 TEST_F(Isolate, DeviceNodesWork) {
   const Result r = isolate({"sh", "-c",
                             "head -c 3 /dev/zero | od -An -tx1; head -c 8 /dev/urandom | wc -c; "
                             "echo gone > /dev/null && echo null-ok; readlink /dev/fd"});
-  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
   EXPECT_EQ(words(r.out), (Words{"00", "00", "00", "8", "null-ok", "/proc/self/fd"}))
-      << r.describe();
+      << printed(r, "00 00 00\n8\nnull-ok\n/proc/self/fd");
 }
 
 // --- network namespace -------------------------------------------------------
 
 TEST_F(Isolate, OnlyLoopbackExistsAndItIsUp) {
   const Result r = isolate({"--net", "loopback", "sh", "-c", "ls /sys/class/net; ip -o link"});
-  ASSERT_EQ(r.code(), 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << exited(r, 0);
   const Words rows = lines(r.out);
-  ASSERT_EQ(rows.size(), 2u) << r.describe();
-  EXPECT_EQ(rows[0], "lo");
-  EXPECT_NE(rows[1].find("<LOOPBACK,UP,LOWER_UP>"), std::string::npos) << r.describe();
+  ASSERT_EQ(rows.size(), 2u) << printed(r, "lo, then its link line");
+  EXPECT_EQ(rows[0], "lo") << printed(r, "lo alone in /sys/class/net");
+  EXPECT_NE(rows[1].find("<LOOPBACK,UP,LOWER_UP>"), std::string::npos)
+      << lacks(r, "<LOOPBACK,UP,LOWER_UP>");
 }
 
 TEST_F(Isolate, NetNoneLeavesLoopbackDown) {
   const Result r = isolate({"--net", "none", "ip", "-o", "link"});
-  ASSERT_EQ(r.code(), 0) << r.describe();
-  EXPECT_NE(r.out.find("1: lo: <LOOPBACK>"), std::string::npos) << r.describe();
+  ASSERT_EQ(r.code(), 0) << exited(r, 0);
+  EXPECT_NE(r.out.find("1: lo: <LOOPBACK>"), std::string::npos) << lacks(r, "1: lo: <LOOPBACK>");
 }
 
 // --- network: the veth pair ---------------------------------------------------
@@ -482,11 +498,12 @@ TEST_F(Isolate, VethPairJoinsHostAndContainerAndOnlyThem) {
       "ip -o -4 addr show dev eth0; ip -o link show lo; echo routes:; ip route; "
       "echo served | nc -l -p 7777 & "
       "while ! netstat -ltn | grep -q ':7777 '; do usleep 1000; done; echo ready; read x; exit 0");
-  ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
+  ASSERT_TRUE(running.wait_for_output("ready\n")) << never_printed(running, "ready\n");
   const std::string inside = running.out_so_far();
   const pid_t container = container_pid(running.pid());
   const std::string host_link = host_link_of(container);
-  ASSERT_TRUE(host_has_link(host_link)) << host_link << " missing\n" << inside;
+  ASSERT_TRUE(host_has_link(host_link))
+      << why(fmt::format("the veth host end {} is not on the host", host_link));
 
   const std::string host_end =
       ipv4_of(host_tool({"ip", "-o", "-4", "addr", "show", "dev", host_link}).out);
@@ -496,47 +513,53 @@ TEST_F(Isolate, VethPairJoinsHostAndContainerAndOnlyThem) {
   EXPECT_EQ(container_end.substr(container_end.find('/')), "/30") << inside;
   // One /30, the host at .1 and the container at .2 above its network address.
   const std::string subnet = subnet_of(address_only(host_end));
-  EXPECT_EQ(subnet_of(address_only(container_end)), subnet) << host_end << " vs " << container_end;
+  EXPECT_EQ(subnet_of(address_only(container_end)), subnet)
+      << why(fmt::format("the host end {} and the container end {} are not in one /30", host_end,
+                         container_end));
   EXPECT_EQ(address_only(host_end).substr(address_only(host_end).rfind('.') + 1),
             std::to_string(std::stoi(subnet.substr(subnet.rfind('.') + 1)) + 1));
   // Exactly one host link carries this /30: the pair's own end.
   const Words holders = lines(host_tool({"ip", "-o", "-4", "addr", "show", "to", subnet + "/30"}).out);
-  ASSERT_EQ(holders.size(), 1u) << "expected one host link in " << subnet << "/30";
+  ASSERT_EQ(holders.size(), 1u)
+      << why(fmt::format("{} host links have an address in {}/30, expected the pair's own alone",
+                         holders.size(), subnet));
   EXPECT_EQ(words(holders[0]).at(1), host_link);
   EXPECT_NE(inside.find("lo: <LOOPBACK,UP,LOWER_UP>"), std::string::npos) << inside;
   const std::string routes = inside.substr(inside.find("routes:"));
-  EXPECT_EQ(routes.find("default"), std::string::npos) << "a default route inside\n" << inside;
+  EXPECT_EQ(routes.find("default"), std::string::npos)
+      << why("the container has a default route: it may reach only the host end");
 
   // Container to host end, in the container's own network namespace.
   const Result ping_out = host_tool({"nsenter", "-t", std::to_string(container), "-n",
                                      "/bin/busybox", "ping", "-c1", "-W2", address_only(host_end)});
-  EXPECT_EQ(ping_out.code(), 0) << ping_out.describe();
+  EXPECT_EQ(ping_out.code(), 0) << exited(ping_out, 0);
   // Host to the server inside.
   const Result fetched =
       host_tool({"/bin/busybox", "nc", "-w", "2", address_only(container_end), "7777"});
-  EXPECT_EQ(fetched.out, "served\n") << fetched.describe();
+  EXPECT_EQ(fetched.out, "served\n") << printed(fetched, "served\n");
 
   running.close_stdin();
   const Result r = running.finish();
-  EXPECT_EQ(r.code(), 0) << r.describe();
-  EXPECT_FALSE(host_has_link(host_link)) << host_link << " outlived the container";
-  EXPECT_EQ(host_routing_state(), routing_before) << "the host's routes or ip_forward changed";
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
+  EXPECT_FALSE(host_has_link(host_link))
+      << why(fmt::format("the veth host end {} outlived the container", host_link));
+  EXPECT_EQ(host_routing_state(), routing_before) << why("the host's routes or ip_forward changed");
 }
 
 TEST_F(Isolate, VethLinkIsGoneSoonAfterIsolateIsKilled) {
   SKIP_WITHOUT_HOST_ROOT();
   Running running = start_veth_container("echo ready; read x; exit 0");
-  ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
+  ASSERT_TRUE(running.wait_for_output("ready\n")) << never_printed(running, "ready\n");
   const std::string host_link = host_link_of(container_pid(running.pid()));
   LinkMonitor monitor; // before the kill, so that the removal cannot be missed
   const int index = static_cast<int>(::if_nametoindex(host_link.c_str()));
-  ASSERT_NE(index, 0) << host_link << " is not on the host";
+  ASSERT_NE(index, 0) << why(fmt::format("the veth host end {} is not on the host", host_link));
   running.send_signal(SIGKILL);
   EXPECT_EQ(running.finish().status, nslab::ExitStatus::killed(SIGKILL));
   // The kernel deletes the pair with the container's namespace, a few
   // milliseconds after its last process is gone.
   EXPECT_TRUE(monitor.wait_for_removal(index, 5s))
-      << host_link << " outlived a SIGKILLed isolate by 5 s";
+      << why(fmt::format("the veth host end {} outlived a SIGKILLed isolate by 5 s", host_link));
 }
 
 TEST_F(Isolate, TwentyInstancesGetTheirOwnLinksAndSubnets) {
@@ -549,22 +572,24 @@ TEST_F(Isolate, TwentyInstancesGetTheirOwnLinksAndSubnets) {
   Names subnets;
   for (Running& instance : instances) {
     // Twenty starts at once on a busy machine: a generous bound, not a timing.
-    ASSERT_TRUE(instance.wait_for_output("ready\n", 30s)) << instance.out_so_far();
+    ASSERT_TRUE(instance.wait_for_output("ready\n", 30s))
+        << never_printed(instance, "ready\n");
     links.insert(host_link_of(container_pid(instance.pid())));
     subnets.insert(subnet_of(address_only(ipv4_of(instance.out_so_far()))));
   }
   EXPECT_EQ(links.size(), 20u);
-  EXPECT_EQ(subnets.size(), 20u) << "two instances shared a /30";
+  EXPECT_EQ(subnets.size(), 20u) << why("two instances shared a /30");
   for (const std::string& link : links) {
     EXPECT_TRUE(host_has_link(link)) << link;
   }
   for (Running& instance : instances) {
     instance.close_stdin();
     const Result r = instance.finish();
-    EXPECT_EQ(r.code(), 0) << r.describe();
+    EXPECT_EQ(r.code(), 0) << exited(r, 0);
   }
   for (const std::string& link : links) {
-    EXPECT_FALSE(host_has_link(link)) << link << " was left on the host";
+    EXPECT_FALSE(host_has_link(link))
+        << why(fmt::format("the veth host end {} was left on the host", link));
   }
 }
 
@@ -574,9 +599,9 @@ TEST_F(Isolate, SubnetLockIsFreeWhileTheContainerRuns) {
   // it while it waits; --init's PID 1, which never execs, must not keep it
   // either.
   Running running = start_veth_container("echo ready; read x; exit 0", {"--init"});
-  ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
+  ASSERT_TRUE(running.wait_for_output("ready\n")) << never_printed(running, "ready\n");
   // Parallel tests' isolates hold it for milliseconds at a time.
-  EXPECT_NO_THROW(nslab::net::SubnetLock(2s)) << "a running container holds the lock";
+  EXPECT_NO_THROW(nslab::net::SubnetLock(2s)) << why("a running container holds the lock");
   running.close_stdin();
   EXPECT_EQ(running.finish().code(), 0);
 }
@@ -671,26 +696,29 @@ TEST_F(Isolate, OrdinaryUserCannotHoldUpRootsVeth) {
   }
   const RunNslabRestorer restorer;
   const LockAttacker attacker;
-  ASSERT_EQ(attacker.outcome().size(), 4u) << "the attacker never reported";
+  ASSERT_EQ(attacker.outcome().size(), 4u) << why("the attacker never reported");
   EXPECT_EQ(attacker.outcome().substr(1), "nnn")
-      << "nobody made the lock's directory, locked its file or replaced it (y: done): "
-      << attacker.outcome();
+      << why("nobody made the lock's directory, locked its file or replaced it (y: done): " +
+             attacker.outcome());
 
   // The attacker still holds all it got. --pids, so that there is a cgroup
   // to leave behind too.
   const Result r = isolate({"-v", "--pids", "64", "--net", "veth", "true"});
-  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
   const std::string said = r.out + r.err;
   std::smatch link;
-  ASSERT_TRUE(std::regex_search(said, link, std::regex("nsl[0-9]+"))) << r.describe();
-  EXPECT_FALSE(host_has_link(link.str())) << link.str() << " was left on the host";
+  ASSERT_TRUE(std::regex_search(said, link, std::regex("nsl[0-9]+")))
+      << why(r, "named no veth link (nslN) in its -v output");
+  EXPECT_FALSE(host_has_link(link.str()))
+      << why(r, fmt::format("left its veth link {} on the host", link.str()));
   const std::regex made("mkdir (\\S+)");
   int cgroups = 0;
   for (auto it = std::sregex_iterator(said.begin(), said.end(), made); it != std::sregex_iterator();
        ++it, ++cgroups) {
-    EXPECT_FALSE(std::filesystem::exists((*it)[1].str())) << (*it)[1] << " was left on the host";
+    EXPECT_FALSE(std::filesystem::exists((*it)[1].str()))
+        << why(r, fmt::format("left the cgroup {} on the host", (*it)[1].str()));
   }
-  EXPECT_GT(cgroups, 0) << "no cgroup made\n" << r.describe();
+  EXPECT_GT(cgroups, 0) << why(r, "made no cgroup (no \"mkdir\" in its -v output)");
 }
 
 TEST_F(Isolate, VethRefusesALockDirectoryAnotherUserMade) {
@@ -703,7 +731,7 @@ TEST_F(Isolate, VethRefusesALockDirectoryAnotherUserMade) {
                    "sh", program("isolate"), "--net", "veth", "true"}};
   command.root_in_user_namespace = false;
   const Result r = run(command);
-  EXPECT_EQ(r.code(), 125) << r.describe();
+  EXPECT_EQ(r.code(), 125) << exited(r, 125);
   EXPECT_EQ(r.err, "isolate: subnet lock /run/nslab: refused: it is a directory owned by uid "
                    "65534 with mode 755, not a directory owned by root that only root can write; "
                    "remove it\n");
@@ -718,14 +746,14 @@ TEST_F(Isolate, IpAlreadyInUseGives125) {
       nslab::net::choose_free_subnet(host_route, static_cast<unsigned>(::getpid()));
   const std::string network = nslab::net::format_ipv4(subnet.network());
   Running first = start_veth_container("echo ready; read x; exit 0", {"--ip", subnet.to_string()});
-  ASSERT_TRUE(first.wait_for_output("ready\n")) << first.out_so_far();
+  ASSERT_TRUE(first.wait_for_output("ready\n")) << never_printed(first, "ready\n");
   // Any address inside the /30 names it.
   const std::string same_subnet = nslab::net::format_ipv4(subnet.host_address()) + "/30";
   const Result second = isolate({"--net", "veth", "--ip", same_subnet, "true"});
-  EXPECT_EQ(second.code(), 125) << second.describe();
+  EXPECT_EQ(second.code(), 125) << exited(second, 125);
   EXPECT_NE(second.err.find(fmt::format("--ip {}: already in use", subnet.to_string())),
             std::string::npos)
-      << second.describe();
+      << did_not_say(second, fmt::format("--ip {}: already in use", subnet.to_string()));
   first.close_stdin();
   EXPECT_EQ(first.finish().code(), 0);
 }
@@ -734,27 +762,29 @@ TEST_F(Isolate, IpOutsideLinkLocalAndUnknownNetModeGive125) {
   for (const Words& bad : {Words{"--ip", "10.0.0.1/30", "true"}, Words{"--ip", "169.254.7.1/24", "true"},
                            Words{"--net", "bogus", "true"}}) {
     const Result r = isolate(bad);
-    EXPECT_EQ(r.code(), 125) << r.describe();
-    EXPECT_EQ(r.err.rfind("isolate: --", 0), 0u) << r.describe();
+    EXPECT_EQ(r.code(), 125) << exited(r, 125);
+    EXPECT_EQ(r.err.rfind("isolate: --", 0), 0u) << complained(r, "isolate: --ip ... or --net ...");
   }
 }
 
 TEST_F(Isolate, DefaultNetworkIsVethWithHostRootAndLoopbackWithout) {
   const Result r = isolate({"-v", "sh", "-c", "ls /sys/class/net"});
-  ASSERT_EQ(r.code(), 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << exited(r, 0);
   const Words seen = lines(r.out);
   const bool has_eth0 = std::find(seen.begin(), seen.end(), "eth0") != seen.end();
-  EXPECT_NE(std::find(seen.begin(), seen.end(), "lo"), seen.end()) << r.describe();
+  EXPECT_NE(std::find(seen.begin(), seen.end(), "lo"), seen.end()) << lacks(r, "lo");
   if (can_administer_host_links()) {
-    EXPECT_TRUE(has_eth0) << r.describe();
+    EXPECT_TRUE(has_eth0) << lacks(r, "eth0");
   } else {
-    EXPECT_FALSE(has_eth0) << r.describe();
+    EXPECT_FALSE(has_eth0) << must_not_print(r, "eth0");
     EXPECT_NE(r.err.find("isolate: --net loopback, because a veth pair needs root"),
-              std::string::npos) << r.describe();
+              std::string::npos)
+        << did_not_say(r, "isolate: --net loopback, because a veth pair needs root");
     const Result veth = isolate({"--net", "veth", "true"});
-    EXPECT_EQ(veth.code(), 125) << veth.describe();
-    EXPECT_EQ(veth.err, "isolate: --net veth needs root (CAP_NET_ADMIN in the host's network "
-                        "namespace); try --net loopback\n");
+    EXPECT_EQ(veth.code(), 125) << exited(veth, 125);
+    const std::string refused = "isolate: --net veth needs root (CAP_NET_ADMIN in the host's "
+                                "network namespace); try --net loopback\n";
+    EXPECT_EQ(veth.err, refused) << complained(veth, refused);
   }
 }
 
@@ -770,18 +800,19 @@ TEST_F(Isolate, HostSysvQueueIsInvisible) {
     }
     return false;
   };
-  ASSERT_TRUE(listed(read_file("/proc/sysvipc/msg"))) << "the test's own queue should be listed";
+  ASSERT_TRUE(listed(read_file("/proc/sysvipc/msg")))
+      << why("the test's own System V queue is not listed on the host");
   const Result r = isolate({"cat", "/proc/sysvipc/msg"});
-  EXPECT_EQ(r.code(), 0) << r.describe();
-  EXPECT_FALSE(listed(r.out)) << r.describe();
-  EXPECT_EQ(lines(r.out).size(), 1u) << "expected only the header\n" << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
+  EXPECT_FALSE(listed(r.out)) << why(r, "listed the host's System V queue inside");
+  EXPECT_EQ(lines(r.out).size(), 1u) << printed(r, "the header of /proc/sysvipc/msg alone");
 }
 
 // --- exit statuses and errors ------------------------------------------------
 
 TEST_F(Isolate, PassesTheCommandsStatusThrough) {
   const Result r = isolate({"sh", "-c", "exit 42"});
-  EXPECT_EQ(r.code(), 42) << r.describe();
+  EXPECT_EQ(r.code(), 42) << exited(r, 42);
 }
 
 /// The one line for a COMMAND the busybox rootfs lacks: the error, then
@@ -795,26 +826,29 @@ std::string missing_command_line(const std::string& command) {
 
 TEST_F(Isolate, MissingCommandSaysWhatTheRootfsHas) {
   const Result r = isolate({"nslab-no-such-command"});
-  EXPECT_EQ(r.code(), 127) << r.describe();
-  EXPECT_EQ(r.err, missing_command_line("nslab-no-such-command"));
+  EXPECT_EQ(r.code(), 127) << exited(r, 127);
+  EXPECT_EQ(r.err, missing_command_line("nslab-no-such-command"))
+      << complained(r, missing_command_line("nslab-no-such-command"));
   const Result listed = isolate({"busybox", "--list"});
-  EXPECT_EQ(listed.code(), 0) << "the hint's command must work\n" << listed.describe();
-  EXPECT_NE(listed.out.find("\nsh\n"), std::string::npos) << listed.describe();
+  EXPECT_EQ(listed.code(), 0) << exited(listed, 0);
+  EXPECT_NE(listed.out.find("\nsh\n"), std::string::npos) << lacks(listed, "\nsh\n");
 }
 
 TEST_F(Isolate, MissingRootfsGives125WithOneLine) {
   const Result r = isolate({"-r", "/nslab-no-such-rootfs", "true"});
-  EXPECT_EQ(r.code(), 125) << r.describe();
-  EXPECT_EQ(r.err, "isolate: rootfs(/nslab-no-such-rootfs): No such file or directory\n");
+  EXPECT_EQ(r.code(), 125) << exited(r, 125);
+  EXPECT_EQ(r.err, "isolate: rootfs(/nslab-no-such-rootfs): No such file or directory\n")
+      << complained(r, "isolate: rootfs(/nslab-no-such-rootfs): No such file or directory\n");
 }
 
 TEST_F(Isolate, RootfsWithoutTmpGives125NamingWhatIsMissing) {
   const TempDir empty; // no tmp/ for pivot_root to park the old root on
   const Result r = isolate({"-r", empty.path(), "true"});
-  EXPECT_EQ(r.code(), 125) << r.describe();
-  EXPECT_EQ(r.err, fmt::format("isolate: rootfs({0}): {0}/tmp must be a plain directory (not a "
-                               "symlink), where pivot_root parks the old root\n",
-                               empty.path()));
+  EXPECT_EQ(r.code(), 125) << exited(r, 125);
+  const std::string expected =
+      fmt::format("isolate: rootfs({0}): {0}/tmp must be a plain directory (not a symlink), "
+                  "where pivot_root parks the old root\n", empty.path());
+  EXPECT_EQ(r.err, expected) << complained(r, expected);
   EXPECT_EQ(r.out, "");
 }
 
@@ -824,27 +858,29 @@ TEST_F(Isolate, RootfsWhoseTmpIsASymlinkGives125Upfront) {
   const TempDir rootfs;
   ASSERT_EQ(::symlink("/", (rootfs.path() + "/tmp").c_str()), 0) << std::strerror(errno);
   const Result r = isolate({"-r", rootfs.path(), "true"});
-  EXPECT_EQ(r.code(), 125) << r.describe();
-  EXPECT_EQ(r.err, fmt::format("isolate: rootfs({0}): {0}/tmp must be a plain directory (not a "
-                               "symlink), where pivot_root parks the old root\n",
-                               rootfs.path()));
+  EXPECT_EQ(r.code(), 125) << exited(r, 125);
+  const std::string expected =
+      fmt::format("isolate: rootfs({0}): {0}/tmp must be a plain directory (not a symlink), "
+                  "where pivot_root parks the old root\n", rootfs.path());
+  EXPECT_EQ(r.err, expected) << complained(r, expected);
 }
 
 TEST_F(Isolate, UnusableRootfsFailsInTheChildWithOneLine) {
   const TempDir rootfs; // a tmp/ to pivot onto, but no proc/ to mount on
   std::filesystem::create_directory(rootfs.path() + "/tmp");
   const Result r = isolate({"-r", rootfs.path(), "true"});
-  EXPECT_EQ(r.code(), 125) << r.describe();
-  EXPECT_EQ(r.err, "isolate: mount(/proc): No such file or directory\n");
+  EXPECT_EQ(r.code(), 125) << exited(r, 125);
+  EXPECT_EQ(r.err, "isolate: mount(/proc): No such file or directory\n")
+      << complained(r, "isolate: mount(/proc): No such file or directory\n");
   EXPECT_EQ(r.out, "");
 }
 
 TEST_F(Isolate, VerboseShowsTimedStepsAndTheNamespaceTable) {
   const Result r = isolate({"-v", "true"});
-  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
   for (const char* expected : {"Parent: clone into new namespaces", " Child: mount /proc",
                                " Child: detach the old root", " us\n", "net ", "NEW"}) {
-    EXPECT_NE(r.out.find(expected), std::string::npos) << expected << "\n" << r.describe();
+    EXPECT_NE(r.out.find(expected), std::string::npos) << lacks(r, expected);
   }
 }
 
@@ -854,7 +890,7 @@ TEST_F(Isolate, SigtermEndsTheCommandThroughInitWith143) {
   Running running = start_idle_cat({"--init"});
   running.send_signal(SIGTERM);
   const Result r = running.finish();
-  EXPECT_EQ(r.code(), 143) << r.describe();
+  EXPECT_EQ(r.code(), 143) << exited(r, 143);
 }
 
 TEST_F(Isolate, SignalIgnoredByPidOneEndsAfterTheGracePeriod) {
@@ -864,8 +900,9 @@ TEST_F(Isolate, SignalIgnoredByPidOneEndsAfterTheGracePeriod) {
     Running running = start_idle_cat({});
     running.send_signal(signal);
     const Result r = running.finish();
-    EXPECT_EQ(r.code(), 128 + SIGKILL) << r.describe();
-    EXPECT_LT(r.elapsed, 8s) << r.describe(); // the 10 s default timeout must not be what ended it
+    EXPECT_EQ(r.code(), 128 + SIGKILL) << exited(r, 128 + SIGKILL);
+    // The 10 s default timeout must not be what ended it.
+    EXPECT_LT(r.elapsed, 8s) << why(r, "was not ended after the grace period");
   }
 }
 
@@ -879,8 +916,8 @@ void expect_container_dies_with_isolate(const Words& options) {
   ASSERT_TRUE(container_fd.valid());
   running.send_signal(SIGKILL);
   const Result r = running.finish();
-  EXPECT_EQ(r.code(), 128 + SIGKILL) << r.describe();
-  EXPECT_TRUE(wait_for_exit(container_fd, 5s)) << "the container outlived isolate by 5 s";
+  EXPECT_EQ(r.code(), 128 + SIGKILL) << exited(r, 128 + SIGKILL);
+  EXPECT_TRUE(wait_for_exit(container_fd, 5s)) << why("the container outlived isolate by 5 s");
 }
 
 TEST_F(Isolate, SigkillOfIsolateLeavesNoContainerProcess) {
@@ -897,19 +934,20 @@ TEST_F(Isolate, InitReapsOrphansAndPassesStatusOn) {
   // and re-parented to PID 1. A reaping init is left with one child (sh,
   // then sleep); without one, the exited `true` stays beside it as a zombie.
   Running running = start_isolate({"--init"}, "(true &); echo ready; exec sleep 100");
-  ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
+  ASSERT_TRUE(running.wait_for_output("ready\n")) << never_printed(running, "ready\n");
   const pid_t init = container_pid(running.pid());
   ASSERT_GT(init, 0);
   EXPECT_TRUE(eventually([&] { return children_of(init).size() == 1; }))
-      << "PID 1 did not reap the orphan";
+      << why("PID 1 (--init) did not reap the orphan");
   running.send_signal(SIGTERM);
   EXPECT_EQ(running.finish().code(), 143);
 
   EXPECT_EQ(isolate({"--init", "sh", "-c", "echo $$; exit 42"}).out, "2\n");
   EXPECT_EQ(isolate({"--init", "sh", "-c", "exit 42"}).code(), 42);
   const Result missing = isolate({"--init", "nslab-no-such-command"});
-  EXPECT_EQ(missing.code(), 127) << missing.describe();
-  EXPECT_EQ(missing.err, missing_command_line("nslab-no-such-command"));
+  EXPECT_EQ(missing.code(), 127) << exited(missing, 127);
+  EXPECT_EQ(missing.err, missing_command_line("nslab-no-such-command"))
+      << complained(missing, missing_command_line("nslab-no-such-command"));
 }
 
 // --- nothing left behind -----------------------------------------------------
@@ -922,7 +960,7 @@ TEST_F(Isolate, ThirtyRunsLeaveTheHostAsItWas) {
   Names links; // the veth host ends of these runs, from -v (none without root)
   for (int i = 0; i < 30; ++i) {
     const Result r = isolate({"-v", "true"});
-    ASSERT_EQ(r.code(), 0) << "run " << i << "\n" << r.describe();
+    ASSERT_EQ(r.code(), 0) << exited(r, 0) << "(run " << i << ")";
     for (const std::string& word : words(r.out)) {
       if (word.rfind("nsl", 0) == 0) {
         links.insert(word);
@@ -934,13 +972,14 @@ TEST_F(Isolate, ThirtyRunsLeaveTheHostAsItWas) {
   EXPECT_EQ(directory_entries(NSLAB_ISOLATE_ROOTFS), rootfs);
   EXPECT_EQ(host_routing_state(), routing);
   for (const std::string& link : links) {
-    EXPECT_FALSE(host_has_link(link)) << link << " was left on the host";
+    EXPECT_FALSE(host_has_link(link))
+        << why(fmt::format("the veth host end {} was left on the host", link));
   }
   // Other suites may create IPC objects while this runs; theirs come and
   // go, a leak would stay.
   EXPECT_TRUE(eventually([&] { return added(ipc, sysv_objects()).empty(); }))
-      << "an IPC object was left on the host";
-  EXPECT_TRUE(leftover_processes().empty());
+      << why("an IPC object was left on the host");
+  EXPECT_TRUE(leftover_processes().empty()) << why("a process of a run was left on the host");
 }
 
 } // namespace

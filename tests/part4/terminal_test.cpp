@@ -6,6 +6,7 @@
 // Each check runs as root and rootless (as nobody when the test itself is
 // root, as Command::rootless does; as the test's own user otherwise).
 #include "harness.hpp"
+#include "why.hpp"
 #include "private_rootfs.hpp"
 #include "nslab/error.hpp"
 
@@ -236,7 +237,8 @@ private:
 };
 
 void expect_same_mode(const termios& before, const termios& after) {
-  EXPECT_EQ(describe(after), describe(before)) << "the invoker's terminal mode was not restored";
+  EXPECT_EQ(describe(after), describe(before))
+      << why("the invoker's terminal mode was not restored");
 }
 
 class Terminal : public ::testing::TestWithParam<Invoker> {
@@ -277,8 +279,9 @@ TEST_P(Terminal, TiocstiTypesNothingIntoTheInvokersTerminal) {
   ASSERT_TRUE(status) << run.screen();
   EXPECT_EQ(*status, 1) << "the attack should have been refused\n" << run.screen();
   EXPECT_NE(run.screen().find("refused EPERM"), std::string::npos) << run.screen();
-  EXPECT_EQ(waiting_input(run.terminal()), 0) << "typed into the invoker's terminal";
-  EXPECT_EQ(run.screen().find("PWNED"), std::string::npos) << "echoed by the invoker's terminal";
+  EXPECT_EQ(waiting_input(run.terminal()), 0) << why("typed into the invoker's terminal");
+  EXPECT_EQ(run.screen().find("PWNED"), std::string::npos)
+      << why("echoed by the invoker's terminal");
 }
 // [tiocsti-test]
 
@@ -292,9 +295,10 @@ TEST_P(Terminal, TiocstiFromAPseudoTerminalReachesOnlyTheContainersOwn) {
   ASSERT_TRUE(status) << run.screen();
   // Its own terminal takes the text (and echoes it), as a keyboard would...
   EXPECT_EQ(*status, 0) << run.screen();
-  EXPECT_NE(run.screen().find(fmt::format("typed {}", kTypedCommand.size())), std::string::npos) << run.screen();
+  EXPECT_NE(run.screen().find(fmt::format("typed {}", kTypedCommand.size())), std::string::npos)
+      << run.screen();
   // ...but nothing waits in the invoker's.
-  EXPECT_EQ(waiting_input(run.terminal()), 0) << "typed into the invoker's terminal";
+  EXPECT_EQ(waiting_input(run.terminal()), 0) << why("typed into the invoker's terminal");
   expect_same_mode(run.mode_before(), run.mode());
 }
 
@@ -348,7 +352,7 @@ TEST_P(Terminal, ModeComesBackWhenTheContainerIsKilled) {
   const auto on_terminal = isolate_on_terminal({"-e", "PS1=box> ", "sh"});
   OnTerminal& run = *on_terminal;
   ASSERT_TRUE(run.wait_for("box> ")) << run.screen();
-  ASSERT_NE(describe(run.mode()), describe(run.mode_before())) << "never in raw mode";
+  ASSERT_NE(describe(run.mode()), describe(run.mode_before())) << why("never in raw mode");
   const pid_t container = run.container_pid();
   ASSERT_GT(container, 0);
   ASSERT_EQ(::kill(container, SIGKILL), 0);
@@ -360,7 +364,7 @@ TEST_P(Terminal, ModeComesBackWhenIsolateIsTerminated) {
   const auto on_terminal = isolate_on_terminal({"-e", "PS1=box> ", "sh"});
   OnTerminal& run = *on_terminal;
   ASSERT_TRUE(run.wait_for("box> ")) << run.screen();
-  ASSERT_NE(describe(run.mode()), describe(run.mode_before())) << "never in raw mode";
+  ASSERT_NE(describe(run.mode()), describe(run.mode_before())) << why("never in raw mode");
   // An interactive shell ignores SIGTERM: isolate kills it after its grace.
   ASSERT_EQ(::kill(run.pid(), SIGTERM), 0);
   EXPECT_TRUE(run.finish().has_value()) << run.screen();
@@ -376,10 +380,10 @@ TEST_P(Terminal, LastOutputIsNotLostAtExit) {
   // holds that much): isolate must drain it.
   const auto on_terminal = isolate_on_terminal({"sh", "-c", "head -c 11000 /dev/zero | tr '\\0' x; echo; echo the-end"}, OnTerminal::Stdio::kSmallPipeOut);
   OnTerminal& run = *on_terminal;
-  ASSERT_TRUE(run.output_waiting()) << "no output at all";
+  ASSERT_TRUE(run.output_waiting()) << why("no output at all");
   const UniqueFd container = open_pidfd(run.container_pid());
   ASSERT_TRUE(container.valid());
-  ASSERT_TRUE(wait_for_exit(container, 5s)) << "the container never finished writing";
+  ASSERT_TRUE(wait_for_exit(container, 5s)) << why("the container never finished writing");
   EXPECT_EQ(run.finish(), 0);
   EXPECT_EQ(std::count(run.screen().begin(), run.screen().end(), 'x'), 11000);
   EXPECT_NE(run.screen().find("x\r\nthe-end\r\n"), std::string::npos)
@@ -422,17 +426,18 @@ TEST_P(Terminal, TtyRelaysPipedInputAndEndsItWithEndOfFile) {
       {"--tty", "sh", "-c", "tty; while read line; do echo got $line; done; echo done"});
   command.input = "one\ntwo\n";
   const Result result = run(command);
-  EXPECT_EQ(result.code(), 0) << result.describe();
-  EXPECT_NE(result.out.find("/dev/pts/0\r\n"), std::string::npos) << result.describe();
+  EXPECT_EQ(result.code(), 0) << exited(result, 0);
+  EXPECT_NE(result.out.find("/dev/pts/0\r\n"), std::string::npos)
+      << lacks(result, "/dev/pts/0\r\n");
   EXPECT_NE(result.out.find("got one\r\ngot two\r\ndone\r\n"), std::string::npos)
-      << result.describe();
+      << lacks(result, "got one\r\ngot two\r\ndone\r\n");
 }
 
 TEST_P(Terminal, WithoutATerminalTheContainerStillGetsItsOwnSession) {
   Command command = isolate_command({"sh", "-c", "echo ready; read line || true"});
   command.close_stdin = false;
   Running running = start(command);
-  ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
+  ASSERT_TRUE(running.wait_for_output("ready\n")) << never_printed(running, "ready\n");
   std::ifstream list(fmt::format("/proc/{0}/task/{0}/children", running.pid()));
   pid_t container = -1;
   ASSERT_TRUE(list >> container);
@@ -448,7 +453,7 @@ TEST_P(Terminal, WithoutATerminalTheContainerStillGetsItsOwnSession) {
     after_name >> state >> parent >> group >> session;
     return session;
   };
-  EXPECT_EQ(session_of(container), container) << "the container leads a session of its own";
+  EXPECT_EQ(session_of(container), container) << why("the container leads a session of its own");
   EXPECT_NE(session_of(container), session_of(running.pid()));
   running.close_stdin();
   EXPECT_EQ(running.finish().code(), 0);
@@ -458,9 +463,9 @@ TEST(TerminalOptions, TtyAndNoTtyExcludeEachOther) {
   Command command{isolate_argv({"--tty", "--no-tty", "true"})};
   command.root_in_user_namespace = false;
   const Result result = run(command);
-  EXPECT_EQ(result.code(), 125) << result.describe();
+  EXPECT_EQ(result.code(), 125) << exited(result, 125);
   EXPECT_NE(result.err.find("--no-tty: cannot be combined with --tty"), std::string::npos)
-      << result.describe();
+      << did_not_say(result, "--no-tty: cannot be combined with --tty");
 }
 
 } // namespace

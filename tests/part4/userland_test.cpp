@@ -2,6 +2,7 @@
 // holds for the container's processes, and who owns on the host a file the
 // container chowned.
 #include "isolate_helpers.hpp"
+#include "why.hpp"
 #include "etc_files.hpp"
 #include "subordinate_ids.hpp"
 
@@ -24,7 +25,7 @@ using namespace isolate_test;
 void stop(Running& running) {
   running.send_signal(SIGTERM);
   const Result r = running.finish();
-  EXPECT_EQ(r.code(), 143) << r.describe();
+  EXPECT_EQ(r.code(), 143) << exited(r, 143);
 }
 
 /// Starts `isolate --init OPTIONS sh -c '...'`, with \p prefix in front,
@@ -104,13 +105,13 @@ TEST(IdRanges, MapUserStillMapsRootAlone) {
   SKIP_UNLESS_HOST_ROOT(kToMapOtherIds);
   const Result r = run(isolate_command({"-u", "4242:4343", "sh", "-c",
                                         "cat /proc/self/uid_map; chown 1000 /tmp 2>&1; echo $?"}));
-  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
   const Words out = lines(r.out);
-  ASSERT_EQ(out.size(), 3u) << r.describe();
-  EXPECT_EQ(words(out[0]), (Words{"0", "4242", "1"})) << r.describe();
-  EXPECT_NE(out[1].find("Invalid argument"), std::string::npos) << "uid 1000 is not mapped\n"
-                                                                << r.describe();
-  EXPECT_EQ(out[2], "1") << r.describe();
+  ASSERT_EQ(out.size(), 3u) << printed(r, "the uid map, chown's refusal, then 1");
+  EXPECT_EQ(words(out[0]), (Words{"0", "4242", "1"})) << printed(r, "0 4242 1 (the uid map), ...");
+  EXPECT_NE(out[1].find("Invalid argument"), std::string::npos)
+      << after(r, "uid 1000 is not mapped");
+  EXPECT_EQ(out[2], "1") << after(r, "chown to an unmapped uid did not fail");
 }
 
 TEST(IdRanges, BadRemapGives125AndOneLine) {
@@ -120,10 +121,11 @@ TEST(IdRanges, BadRemapGives125AndOneLine) {
     Words arguments = bad;
     arguments.emplace_back("true");
     const Result r = run(isolate_command(arguments));
-    EXPECT_EQ(r.code(), 125) << r.describe();
+    EXPECT_EQ(r.code(), 125) << exited(r, 125);
     const std::string first_line = r.err.substr(0, r.err.find('\n'));
-    EXPECT_EQ(first_line.rfind("isolate: ", 0), 0u) << r.describe();
-    EXPECT_NE(first_line.find(bad[bad.size() - 2]), std::string::npos) << r.describe();
+    EXPECT_EQ(first_line.rfind("isolate: ", 0), 0u) << complained(r, "isolate: ...");
+    EXPECT_NE(first_line.find(bad[bad.size() - 2]), std::string::npos)
+        << complained(r, "isolate: ... naming " + bad[bad.size() - 2]);
   }
 }
 
@@ -236,11 +238,12 @@ TEST(IdRanges, RootlessWithoutSubordinateIdsMapsItsOwnAndSaysWhy) {
   SKIP_UNLESS_HOST_ROOT(kToSwitchUsers); // nobody, who has no /etc/subuid range
   const Result r = run(prefixed(as_user(65534, 65534),
                                 {"-v", "cat", "/proc/self/uid_map", "/proc/self/setgroups"}));
-  EXPECT_EQ(r.code(), 0) << r.describe();
-  EXPECT_NE(r.out.find("0      65534          1\ndeny\n"), std::string::npos) << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
+  EXPECT_NE(r.out.find("0      65534          1\ndeny\n"), std::string::npos)
+      << lacks(r, "0      65534          1\ndeny\n");
   EXPECT_NE(r.out.find("only your own uid and gid: /etc/subuid lends nobody no range"),
             std::string::npos)
-      << r.describe();
+      << lacks(r, "only your own uid and gid: /etc/subuid lends nobody no range");
 }
 
 // --- /etc files ----------------------------------------------------------------
@@ -251,12 +254,14 @@ TEST(EtcFiles, HostnameAndHostsAreTheContainersAndTheRootfsKeepsItsOwn) {
   const std::string hostname_before = read_file(rootfs + "/etc/hostname");
   const Result r = run(isolate_command(
       {"-H", "box", "--net", "loopback", "cat", "/etc/hostname", "/etc/hosts"}));
-  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
   EXPECT_EQ(r.out, "box\n"
                    "127.0.0.1\tlocalhost\n"
                    "::1\tlocalhost ip6-localhost ip6-loopback\n"
-                   "127.0.1.1\tbox\n")
-      << r.describe();
+                   "127.0.1.1\tbox\n") << printed(r, "box\n"
+                   "127.0.0.1\tlocalhost\n"
+                   "::1\tlocalhost ip6-localhost ip6-loopback\n"
+                   "127.0.1.1\tbox\n");
   EXPECT_EQ(read_file(rootfs + "/etc/hosts"), hosts_before);
   EXPECT_EQ(read_file(rootfs + "/etc/hostname"), hostname_before);
 }
@@ -265,27 +270,27 @@ TEST(EtcFiles, HostsNamesTheVethAddress) {
   SKIP_UNLESS_HOST_ROOT("to make a veth pair");
   const Result r = run(isolate_command({"-v", "-H", "box", "--net", "veth", "tail", "-n", "1",
                                         "/etc/hosts"}));
-  ASSERT_EQ(r.code(), 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << exited(r, 0);
   // -v names eth0's address: "... <-> eth0 169.254.X.Y/30 in the container".
   const auto eth0 = r.out.find("<-> eth0 ");
-  ASSERT_NE(eth0, std::string::npos) << r.describe();
+  ASSERT_NE(eth0, std::string::npos) << lacks(r, "<-> eth0 ");
   const std::string address = words(r.out.substr(eth0 + 9)).at(0);
   const std::string bare_address = address.substr(0, address.find('/'));
   EXPECT_NE(r.out.find(fmt::format("\n{}\tbox\n", bare_address)), std::string::npos)
-      << r.describe();
+      << lacks(r, fmt::format("\n{}\tbox\n", bare_address));
 }
 
 TEST(EtcFiles, AReadOnlyRootfsGetsThemToo) {
   const Result r =
       run(isolate_command({"--read-only", "-H", "ro", "--net", "none", "cat", "/etc/hostname"}));
-  EXPECT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(r.out, "ro\n") << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
+  EXPECT_EQ(r.out, "ro\n") << printed(r, "ro\n");
 }
 
 TEST(EtcFiles, NothingIsLeftInTheContainersTmp) {
   const Result r = run(isolate_command({"ls", "-A", "/tmp"}));
-  EXPECT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(r.out, "") << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
+  EXPECT_EQ(r.out, "") << printed(r, "");
 }
 
 // --- the pieces --------------------------------------------------------------

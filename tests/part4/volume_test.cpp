@@ -2,6 +2,7 @@
 // lands in the host directory, :ro refuses every write down the whole tree,
 // and a bad volume costs one line and 125 before anything is set up.
 #include "isolate_helpers.hpp"
+#include "why.hpp"
 
 #include "nslab/error.hpp"
 
@@ -74,8 +75,8 @@ TEST(Volumes, FileWrittenInsideAReadWriteVolumeAppearsOnTheHost) {
   std::ofstream(dir.path() + "/from-host") << "host\n";
   const Result r =
       isolate_sh({"--volume", volume(dir)}, "cat /tmp/vol/from-host && echo inside > /tmp/vol/new");
-  EXPECT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(r.out, "host\n") << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
+  EXPECT_EQ(r.out, "host\n") << printed(r, "host\n");
   EXPECT_EQ(read_file(dir.path() + "/new"), "inside\n");
 }
 
@@ -84,9 +85,9 @@ TEST(Volumes, MissingContainerDirIsMadeInTheWritableLayer) {
   const std::string rootfs = NSLAB_ISOLATE_ROOTFS;
   const Result r = isolate_sh({"--volume", dir.path() + ":/srv/new/data"},
                               "echo deep > /srv/new/data/file");
-  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
   EXPECT_EQ(read_file(dir.path() + "/file"), "deep\n");
-  EXPECT_FALSE(std::filesystem::exists(rootfs + "/srv")) << "the host's rootfs was written";
+  EXPECT_FALSE(std::filesystem::exists(rootfs + "/srv")) << why("the host's rootfs was written");
 }
 
 TEST(Volumes, ReadOnlyVolumeRefusesWritesWithErofs) {
@@ -95,11 +96,12 @@ TEST(Volumes, ReadOnlyVolumeRefusesWritesWithErofs) {
   const Result r = isolate_sh({"--volume", volume(dir, ":ro")},
                               "cat /tmp/vol/kept; echo x > /tmp/vol/kept; rm /tmp/vol/kept; "
                               "touch /tmp/vol/new; true");
-  EXPECT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(r.out, "host\n") << r.describe();
-  EXPECT_EQ(lines(r.err).size(), 3u) << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
+  EXPECT_EQ(r.out, "host\n") << printed(r, "host\n");
+  EXPECT_EQ(lines(r.err).size(), 3u) << complained(r, "three refusals");
   for (const std::string& line : lines(r.err)) {
-    EXPECT_NE(line.find("Read-only file system"), std::string::npos) << r.describe();
+    EXPECT_NE(line.find("Read-only file system"), std::string::npos)
+        << did_not_say(r, "Read-only file system");
   }
   EXPECT_EQ(read_file(dir.path() + "/kept"), "host\n");
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/new"));
@@ -116,14 +118,15 @@ TEST(Volumes, ReadOnlyCoversMountsBelowTheHostDirectoryToo) {
   ASSERT_TRUE(tmpfs.mounted()) << std::strerror(errno);
   const Result r = isolate_sh({"--volume", volume(dir, ":ro")},
                               "touch /tmp/vol/below/new; grep ' /tmp/vol' /proc/self/mountinfo");
-  EXPECT_NE(r.err.find("Read-only file system"), std::string::npos) << r.describe();
+  EXPECT_NE(r.err.find("Read-only file system"), std::string::npos)
+      << did_not_say(r, "Read-only file system");
   EXPECT_FALSE(std::filesystem::exists(below + "/new"));
   // Both mounts, the volume and the one below it, read-only.
   const std::string mountinfo = r.out;
   for (const std::string point : {"/tmp/vol", "/tmp/vol/below"}) {
     const Words fields = words(mount_line(mountinfo, point));
-    ASSERT_GT(fields.size(), 5u) << point << " is not mounted:\n" << r.describe();
-    EXPECT_EQ(fields[5].rfind("ro,", 0), 0u) << point << ":\n" << r.describe();
+    ASSERT_GT(fields.size(), 5u) << after(r, std::string(point) + " is not mounted");
+    EXPECT_EQ(fields[5].rfind("ro,", 0), 0u) << after(r, point + " is not mounted read-only");
   }
 }
 
@@ -134,17 +137,20 @@ TEST(Volumes, MountIsNosuidNodevPrivateAndInvisibleToTheHost) {
   // the peer group.
   if (!runs_in_user_namespace()) {
     ASSERT_EQ(::unshare(CLONE_NEWNS), 0) << std::strerror(errno);
-    ASSERT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_SHARED, nullptr), 0) << std::strerror(errno);
+    ASSERT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_SHARED, nullptr), 0)
+        << std::strerror(errno);
   }
   const std::string host_mounts = read_file("/proc/self/mountinfo");
   const Result r = isolate_sh({"--volume", volume(dir)}, "cat /proc/self/mountinfo");
-  ASSERT_EQ(r.code(), 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << exited(r, 0);
   const Words fields = words(mount_line(r.out, kInside));
-  ASSERT_GT(fields.size(), 6u) << r.describe();
-  EXPECT_NE(fields[5].find("nosuid"), std::string::npos) << r.describe();
-  EXPECT_NE(fields[5].find("nodev"), std::string::npos) << r.describe();
+  ASSERT_GT(fields.size(), 6u) << after(r, "the volume is not in the container's mount table");
+  EXPECT_NE(fields[5].find("nosuid"), std::string::npos)
+      << after(r, "the volume is mounted " + in_quotes(fields[5]) + ", without nosuid");
+  EXPECT_NE(fields[5].find("nodev"), std::string::npos)
+      << after(r, "the volume is mounted " + in_quotes(fields[5]) + ", without nodev");
   // Optional fields (shared:N, master:N) sit between the options and "-".
-  EXPECT_EQ(fields[6], "-") << "the volume is tied to a peer group:\n" << r.describe();
+  EXPECT_EQ(fields[6], "-") << after(r, "the volume is tied to a peer group:");
   EXPECT_EQ(read_file("/proc/self/mountinfo"), host_mounts);
 }
 
@@ -155,26 +161,27 @@ TEST(Volumes, RelativeHostDirIsTakenFromTheWorkingDirectory) {
   // env -C: isolate starts in dir, where "sub" is the volume.
   const Result r = run(prefixed({"env", "-C", dir.path()},
                                 {"--volume", "sub:/tmp/vol:ro", "cat", "/tmp/vol/mark"}));
-  EXPECT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(r.out, "relative\n") << r.describe();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
+  EXPECT_EQ(r.out, "relative\n") << printed(r, "relative\n");
 }
 
 TEST(Volumes, MissingHostDirGives125AndOneLineBeforeAnyNamespace) {
   const TempDir dir;
   const std::string missing = dir.path() + "/missing";
   const Result r = run(isolate_command({"-v", "--volume", missing + ":/data", "true"}));
-  EXPECT_EQ(r.code(), 125) << r.describe();
-  EXPECT_EQ(r.err, fmt::format("isolate: --volume {0}:/data: {0}: No such file or directory\n",
-                               missing))
-      << r.describe();
-  EXPECT_EQ(r.out, "") << "a setup step ran:\n" << r.describe();
+  EXPECT_EQ(r.code(), 125) << exited(r, 125);
+  const std::string expected =
+      fmt::format("isolate: --volume {0}:/data: {0}: No such file or directory\n", missing);
+  EXPECT_EQ(r.err, expected) << complained(r, expected);
+  EXPECT_EQ(r.out, "") << after(r, "a setup step ran");
 }
 
 TEST(Volumes, BadSpecGives125NamingTheOption) {
   for (const char* spec : {"nocolon", ":/data", "/tmp:data", "/tmp:/", "/tmp:/data:rx"}) {
     const Result r = run(isolate_command({"--volume", spec, "true"}));
-    EXPECT_EQ(r.code(), 125) << r.describe();
-    EXPECT_EQ(r.err.rfind(fmt::format("isolate: --volume {}: ", spec), 0), 0u) << r.describe();
+    EXPECT_EQ(r.code(), 125) << exited(r, 125);
+    EXPECT_EQ(r.err.rfind(fmt::format("isolate: --volume {}: ", spec), 0), 0u)
+        << complained(r, fmt::format("isolate: --volume {}: ...", spec));
   }
 }
 

@@ -24,12 +24,8 @@ std::string typed(const Result& r) {
   return command;
 }
 
-} // namespace
-
-std::string why(std::string_view sentence) { return fmt::format("\nWhy: {}\n", sentence); }
-
-std::string why(const Result& r, std::string_view what) {
-  std::string text = fmt::format("\nWhy: {} {}\n", typed(r), what);
+/// \p text, then up to kStderrLines of \p r's stderr indented under it.
+std::string with_stderr(const Result& r, std::string text) {
   std::size_t start = 0;
   for (int shown = 0; start < r.err.size() && shown < kStderrLines; ++shown) {
     const std::size_t end = std::min(r.err.find('\n', start), r.err.size());
@@ -37,6 +33,18 @@ std::string why(const Result& r, std::string_view what) {
     start = end + 1;
   }
   return text;
+}
+
+} // namespace
+
+std::string why(std::string_view sentence) { return fmt::format("\nWhy: {}\n", sentence); }
+
+std::string why(const Result& r, std::string_view what) {
+  return with_stderr(r, fmt::format("\nWhy: {} {}\n", typed(r), what));
+}
+
+std::string after(const Result& r, std::string_view sentence) {
+  return with_stderr(r, fmt::format("\nWhy: {}, after {}\n", sentence, typed(r)));
 }
 
 std::string in_quotes(std::string_view text) {

@@ -27,6 +27,10 @@ namespace nslab::testing {
 /// build directory).
 [[nodiscard]] std::string why(const Result& r, std::string_view what);
 
+/// `Why: SENTENCE, after COMMAND`, then the program's stderr indented under
+/// it: for what a check saw from the host after \p r ran.
+[[nodiscard]] std::string after(const Result& r, std::string_view sentence);
+
 /// \p text in double quotes, one line (newlines as `\n`), cut at 120 bytes.
 [[nodiscard]] std::string in_quotes(std::string_view text);
 
