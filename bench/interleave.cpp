@@ -20,6 +20,7 @@
 // Each command must exit 0; its output is discarded unless it fails.
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -188,6 +189,24 @@ private:
   int output_;
 };
 
+/// \p text with each number (an address such as 169.254.7.2/30 too) as
+/// "N", so that one step has one name in every run.
+std::string without_numbers(const std::string& text) {
+  std::string result;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) {
+      result += text[i];
+      continue;
+    }
+    while (i + 1 < text.size() && (std::isdigit(static_cast<unsigned char>(text[i + 1])) ||
+                                   text[i + 1] == '.' || text[i + 1] == '/')) {
+      ++i;
+    }
+    result += 'N';
+  }
+  return result;
+}
+
 /// The steps a -v run reported: "Parent: NAME   N us" or " Child: ...".
 /// Each step's times, in the order the steps first appeared.
 class StepTimes {
@@ -204,8 +223,8 @@ public:
       if (last_space == std::string::npos) {
         continue;
       }
-      std::string name = body.substr(0, body.find_last_not_of(' ', last_space) + 1);
-      name = (parent ? "parent: " : "child:  ") + name;
+      const std::string name = (parent ? "parent: " : "child:  ") +
+                               without_numbers(body.substr(0, body.find_last_not_of(' ', last_space) + 1));
       if (times_.find(name) == times_.end()) {
         order_.push_back(name);
       }
