@@ -155,13 +155,12 @@ void set_up_network(const NetworkPlan& plan) {
   if (plan.mode == NetMode::kNone) {
     return; // lo stays down, as a new network namespace starts
   }
-  // A socket of our own: the one inherited from the parent was opened in the
-  // host's network namespace and would change the host's links.
-  nslab::net::RouteSocket inside;
+  // Through sockets of its own, made in here: the one inherited from the
+  // parent was opened in the host's network namespace.
   if (plan.mode == NetMode::kVeth) {
-    nslab::net::set_up_container_end(inside, *plan.subnet);
+    nslab::net::set_up_container_end(*plan.subnet);
   } else {
-    nslab::net::set_up_loopback(inside);
+    nslab::net::set_up_loopback();
   }
 }
 // [container-network]

@@ -20,11 +20,14 @@
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/net_namespace.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -299,6 +302,52 @@ int RouteSocket::create_veth_pair(std::string_view host_name, std::string_view p
 }
 // [create-veth]
 
+namespace {
+
+int collect_link_netnsid(const nlattr* attribute, void* data) {
+  if (mnl_attr_get_type(attribute) == IFLA_LINK_NETNSID &&
+      mnl_attr_validate(attribute, MNL_TYPE_U32) >= 0) {
+    *static_cast<int*>(data) = static_cast<int>(mnl_attr_get_u32(attribute));
+  }
+  return MNL_CB_OK;
+}
+
+} // namespace
+
+// [peer-alive]
+bool RouteSocket::peer_namespace_alive(int ifindex) {
+  // The link's answer names the peer's namespace by an id local to ours.
+  nlmsghdr& message = start_request(RTM_GETLINK, 0);
+  auto& link = put_family_header<ifinfomsg>(message);
+  link.ifi_family = AF_UNSPEC;
+  link.ifi_index = ifindex;
+  int nsid = -1;
+  std::string kernel_message;
+  const int refused = transact("RTM_GETLINK", [&](const nlmsghdr& reply) {
+    mnl_attr_parse(&reply, sizeof(ifinfomsg), collect_link_netnsid, &nsid);
+  }, kernel_message);
+  if (refused == ENODEV || nsid < 0) {
+    return false; // the pair is gone, or its peer's namespace has no id: dying
+  }
+  if (refused != 0) {
+    throw NetlinkError(refused, "RTM_GETLINK", fmt::format("ifindex {}", ifindex),
+                       std::move(kernel_message));
+  }
+  // The id outlives the namespace's last reference until the kernel's
+  // clean-up, but looking the namespace up by it takes a reference, which
+  // fails (ENOENT) once none is left.
+  nlmsghdr& lookup = start_request(RTM_GETNSID, 0);
+  put_family_header<rtgenmsg>(lookup).rtgen_family = AF_UNSPEC;
+  mnl_attr_put_u32(&lookup, NETNSA_NSID, static_cast<std::uint32_t>(nsid));
+  const int missing = transact("RTM_GETNSID", {}, kernel_message);
+  if (missing != 0 && missing != ENOENT) {
+    throw NetlinkError(missing, "RTM_GETNSID", fmt::format("nsid {}", nsid),
+                       std::move(kernel_message));
+  }
+  return missing == 0;
+}
+// [peer-alive]
+
 // ---------------------------------------------------------------------------
 // Addresses.
 
@@ -541,17 +590,26 @@ std::string host_link_name(pid_t child_pid) {
   return fmt::format("nsl{}", child_pid);
 }
 
+// [host-end-delete]
 HostEnd::~HostEnd() {
   if (index_ == 0) {
     return;
   }
   try {
-    route_->delete_link(index_);
+    // Deleting a pair makes us wait about 30 ms for the kernel (an RCU
+    // barrier). Once nothing holds the container's namespace any more, the
+    // kernel deletes the pair itself a few milliseconds later, so isolate
+    // deletes it only when something does: a container still running (a
+    // failed setup), or another process holding the namespace open.
+    if (route_->peer_namespace_alive(index_)) {
+      route_->delete_link(index_);
+    }
   } catch (const std::exception&) {
     // Usually ENODEV: the kernel removed the pair with the container's
     // namespace already. A destructor has no one to report anything else to.
   }
 }
+// [host-end-delete]
 
 
 // [host-end]
@@ -566,14 +624,56 @@ HostEnd set_up_host_end(RouteSocket& route, pid_t child_pid, Subnet subnet) {
 }
 // [host-end]
 
-void set_up_loopback(RouteSocket& route) { route.set_link_up("lo"); }
-
 // [container-end]
-void set_up_container_end(RouteSocket& route, Subnet subnet) {
-  set_up_loopback(route);
-  const int index = route.link_index(kContainerLinkName);
-  route.add_ipv4_address(index, subnet.container_address(), Subnet::kPrefixLength);
-  route.set_link_up(index);
+// The container's side talks to the kernel through ioctl(2) on a datagram
+// socket, not through rtnetlink: a netlink socket keeps its network
+// namespace alive until an RCU grace period after it is closed, milliseconds
+// later, and the namespace must die with the container's last process for
+// the kernel to remove the pair by itself (see ~HostEnd). An unbound
+// datagram socket lets go of its namespace when it is closed.
+namespace {
+
+/// An interface request (`struct ifreq`, netdevice(7)) for the link \p name.
+ifreq interface_request(std::string_view name) {
+  ifreq request{};
+  name.copy(request.ifr_name, IFNAMSIZ - 1);
+  return request;
+}
+
+void set_up_link(const UniqueFd& socket, std::string_view name) {
+  ifreq request = interface_request(name);
+  check(::ioctl(socket.get(), SIOCGIFFLAGS, &request), "SIOCGIFFLAGS", name);
+  request.ifr_flags = static_cast<short>(request.ifr_flags | IFF_UP);
+  check(::ioctl(socket.get(), SIOCSIFFLAGS, &request), "SIOCSIFFLAGS", name);
+}
+
+/// Sets one of the IPv4 addresses of \p name: \p which is SIOCSIFADDR (the
+/// address) or SIOCSIFNETMASK (its mask).
+void set_ipv4(const UniqueFd& socket, std::string_view name, unsigned long which, Ipv4 value,
+              std::string_view call) {
+  ifreq request = interface_request(name);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(value);
+  std::memcpy(&request.ifr_addr, &address, sizeof address);
+  check(::ioctl(socket.get(), which, &request), call, name);
+}
+
+UniqueFd datagram_socket() {
+  return UniqueFd(check(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket", "AF_INET"));
+}
+
+} // namespace
+
+void set_up_loopback() { set_up_link(datagram_socket(), "lo"); }
+
+void set_up_container_end(Subnet subnet) {
+  const UniqueFd socket = datagram_socket();
+  set_up_link(socket, "lo");
+  set_ipv4(socket, kContainerLinkName, SIOCSIFADDR, subnet.container_address(), "SIOCSIFADDR");
+  const Ipv4 mask = ~Ipv4{0} << (32 - Subnet::kPrefixLength);
+  set_ipv4(socket, kContainerLinkName, SIOCSIFNETMASK, mask, "SIOCSIFNETMASK");
+  set_up_link(socket, kContainerLinkName);
 }
 // [container-end]
 

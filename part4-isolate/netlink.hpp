@@ -124,6 +124,11 @@ public:
   /// Deletes link \p ifindex (RTM_DELLINK); for a veth, its peer goes too.
   void delete_link(int ifindex);
 
+  /// True while something still holds the network namespace that the peer
+  /// of veth \p ifindex is in; false once nothing does (the kernel is then
+  /// about to delete the pair itself) or when the pair is gone already.
+  [[nodiscard]] bool peer_namespace_alive(int ifindex);
+
   /// Assigns \p address/\p prefix_length to link \p ifindex (RTM_NEWADDR).
   void add_ipv4_address(int ifindex, Ipv4 address, int prefix_length);
 
@@ -245,13 +250,15 @@ inline constexpr std::string_view kContainerLinkName = "eth0";
 /// (IFNAMSIZ - 1) for any pid.
 [[nodiscard]] std::string host_link_name(pid_t child_pid);
 
-/// The host's end of a veth pair, which deletes the pair when destroyed.
+/// The host's end of a veth pair, which sees to it that the pair goes.
 ///
-/// The kernel removes the pair by itself once the container's network
-/// namespace dies, but does so asynchronously, some milliseconds after the
-/// last process left. Deleting it here makes a normal exit, or a failure
-/// during setup, leave nothing behind by the time the program exits; only
-/// after SIGKILL is the clean-up left to the kernel.
+/// The kernel removes the pair by itself once nothing holds the container's
+/// network namespace any more, asynchronously, some milliseconds after its
+/// last process left. Deleting the pair ourselves costs about 30 ms of
+/// waiting in the kernel, so when destroyed, this object deletes it only
+/// while the namespace lives on: after a failure during setup (the container
+/// still waits), or when another process holds the namespace open. After a
+/// normal exit, and after SIGKILL, the kernel's clean-up does it.
 class HostEnd {
 public:
   /// Takes charge of the link \p name with index \p index, reached through
@@ -264,7 +271,8 @@ public:
   HostEnd(HostEnd&& other) noexcept
       : route_(other.route_), name_(std::move(other.name_)), index_(std::exchange(other.index_, 0)) {}
   HostEnd& operator=(HostEnd&&) = delete;
-  /// Deletes the pair; a pair already gone with its namespace is fine.
+  /// Deletes the pair if its namespace lives on (see above); a pair already
+  /// gone with its namespace is fine.
   ~HostEnd();
 
   /// The link's name, for example `nsl1234`.
@@ -285,11 +293,14 @@ private:
 [[nodiscard]] HostEnd set_up_host_end(RouteSocket& route, pid_t child_pid, Subnet subnet);
 
 /// Child side, inside its new namespace: sets `lo` up (`--net loopback`).
-void set_up_loopback(RouteSocket& route);
+/// Through ioctl(2), like set_up_container_end().
+void set_up_loopback();
 
 /// Child side, inside its new namespace, after set_up_host_end(): sets `lo`
 /// up, gives `eth0` subnet.container_address() and sets it up. No default
-/// route is added: the container reaches only the host end.
-void set_up_container_end(RouteSocket& route, Subnet subnet);
+/// route is added: the container reaches only the host end. Through
+/// ioctl(2) on a datagram socket rather than rtnetlink, so that nothing of
+/// it holds the namespace once the container's processes are gone.
+void set_up_container_end(Subnet subnet);
 
 } // namespace nslab::net

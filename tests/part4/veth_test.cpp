@@ -16,6 +16,7 @@
 #include "link_monitor.hpp"
 #include "nslab/child.hpp"
 #include "nslab/error.hpp"
+#include "nslab/unique_fd.hpp"
 
 #include <cerrno>
 #include <chrono>
@@ -288,10 +289,7 @@ TEST(VethPair, BothEndsGetTheirAddressAndComeUpWithoutADefaultRoute) {
   in_sandbox([] {
     net::RouteSocket route;
     const net::Subnet subnet = net::choose_free_subnet(route, static_cast<unsigned>(::getpid()));
-    Container container([subnet] {
-      net::RouteSocket inside;
-      net::set_up_container_end(inside, subnet);
-    });
+    Container container([subnet] { net::set_up_container_end(subnet); });
     const net::HostEnd host_end = net::set_up_host_end(route, container.pid(), subnet);
     const std::string& name = host_end.name();
     ASSERT_EQ(container.release(), "ok");
@@ -345,6 +343,45 @@ TEST(VethPair, HostEndDeletesThePairAtOnceWhenDestroyed) {
   });
 }
 
+// Another process holding the namespace open keeps it, and the pair, alive
+// after the container's last process: then HostEnd must delete the pair.
+TEST(VethPair, HostEndDeletesThePairWhenAnotherProcessHoldsTheNamespace) {
+  in_sandbox([] {
+    Container container;
+    net::RouteSocket route;
+    std::string name;
+    {
+      const nslab::UniqueFd holder(nslab::check(
+          ::open(fmt::format("/proc/{}/ns/net", container.pid()).c_str(), O_RDONLY | O_CLOEXEC),
+          "open", "the container's netns"));
+      const net::HostEnd host_end =
+          net::set_up_host_end(route, container.pid(), net::parse_subnet("169.254.7.4/30"));
+      name = host_end.name();
+      container.stop(); // its last process is gone; the holder keeps the namespace
+    } // ~HostEnd here, before the holder closes
+    // No waiting: with the namespace held, only HostEnd could have deleted it.
+    EXPECT_EQ(ip({"-o", "link"}).find(name), std::string::npos) << name << " was left";
+  });
+}
+
+TEST(VethPair, PeerNamespaceIsAliveWhileAnythingHoldsIt) {
+  in_sandbox([] {
+    Container container;
+    net::RouteSocket route;
+    const int index =
+        route.create_veth_pair("nsl-alive", "eth0", net::TargetNetns::of_process(container.pid()));
+    EXPECT_TRUE(route.peer_namespace_alive(index)) << "with the container running";
+    nslab::UniqueFd holder(nslab::check(
+        ::open(fmt::format("/proc/{}/ns/net", container.pid()).c_str(), O_RDONLY | O_CLOEXEC),
+        "open", "the container's netns"));
+    container.stop();
+    EXPECT_TRUE(route.peer_namespace_alive(index)) << "with the namespace held open";
+    holder.reset();
+    // The kernel may or may not have deleted the pair yet: dying either way.
+    EXPECT_FALSE(route.peer_namespace_alive(index)) << "with nothing holding the namespace";
+  });
+}
+
 TEST(VethPair, HostEndToleratesAPairTheKernelRemovedFirst) {
   in_sandbox([] {
     Container container;
@@ -360,10 +397,7 @@ TEST(VethPair, HostEndToleratesAPairTheKernelRemovedFirst) {
 TEST(Loopback, IsDownInANewNamespaceUntilSetUp) {
   in_sandbox([] {
     Container untouched;
-    Container configured([] {
-      net::RouteSocket inside;
-      net::set_up_loopback(inside);
-    });
+    Container configured([] { net::set_up_loopback(); });
     ASSERT_EQ(configured.release(), "ok");
     EXPECT_NE(ip_inside(untouched, {"-o", "link", "show", "lo"}).find("state DOWN"),
               std::string::npos);

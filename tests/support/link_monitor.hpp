@@ -8,8 +8,11 @@
 
 #include <chrono>
 #include <libmnl/libmnl.h>
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <poll.h>
+#include <set>
+#include <string>
 #include <vector>
 
 namespace nslab::testing {
@@ -28,9 +31,43 @@ public:
   LinkMonitor(const LinkMonitor&) = delete;
   LinkMonitor& operator=(const LinkMonitor&) = delete;
 
-  /// True once the kernel announces RTM_DELLINK for \p ifindex; false after
-  /// \p timeout (a bound, not the thing checked).
+  /// True once the kernel has announced RTM_DELLINK for every link in
+  /// \p ifindexes; false after \p timeout (a bound, not the thing checked).
+  bool wait_for_removal(std::set<int> ifindexes, std::chrono::milliseconds timeout) {
+    return wait_for_removals(timeout, [&](const ifinfomsg& link, const nlmsghdr&) {
+      ifindexes.erase(link.ifi_index);
+      return ifindexes.empty();
+    });
+  }
+
+  /// The same for the one link \p ifindex.
   bool wait_for_removal(int ifindex, std::chrono::milliseconds timeout) {
+    return wait_for_removal(std::set<int>{ifindex}, timeout);
+  }
+
+  /// The same for the link called \p name, for a link that may be gone
+  /// before its index could be looked up.
+  bool wait_for_removal(const std::string& name, std::chrono::milliseconds timeout) {
+    return wait_for_removals(timeout, [&](const ifinfomsg&, const nlmsghdr& message) {
+      std::string removed;
+      mnl_attr_parse(&message, sizeof(ifinfomsg), collect_name, &removed);
+      return removed == name;
+    });
+  }
+
+private:
+  static int collect_name(const nlattr* attribute, void* data) {
+    if (mnl_attr_get_type(attribute) == IFLA_IFNAME &&
+        mnl_attr_validate(attribute, MNL_TYPE_NUL_STRING) >= 0) {
+      *static_cast<std::string*>(data) = mnl_attr_get_str(attribute);
+    }
+    return MNL_CB_OK;
+  }
+
+  /// Hands every RTM_DELLINK to \p done until it returns true (then true),
+  /// or until \p timeout (then false).
+  template <typename Done>
+  bool wait_for_removals(std::chrono::milliseconds timeout, Done done) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::vector<char> buffer(32 * 1024);
     while (true) {
@@ -45,14 +82,13 @@ public:
       for (auto* message = reinterpret_cast<const nlmsghdr*>(buffer.data());
            mnl_nlmsg_ok(message, length); message = mnl_nlmsg_next(message, &length)) {
         const auto* link = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(message));
-        if (message->nlmsg_type == RTM_DELLINK && link->ifi_index == ifindex) {
+        if (message->nlmsg_type == RTM_DELLINK && done(*link, *message)) {
           return true;
         }
       }
     }
   }
 
-private:
   mnl_socket* socket_;
 };
 
