@@ -66,7 +66,12 @@ struct Handshake {
   /// Child to parent: the Checkpoint used the other way round, so "parent
   /// died" reads "the child died" here.
   nslab::Checkpoint cgroup_namespace_made;
-  nslab::Checkpoint table_shown;     ///< parent to child
+  nslab::Checkpoint table_shown; ///< parent to child
+  /// Parent to child, released together with table_shown: switching ids
+  /// clears the child's parent-death signal until it re-arms it, and this
+  /// checkpoint's lifeline, read after re-arming, tells whether the parent
+  /// died in between (no signal comes for that).
+  nslab::Checkpoint ids_switched;
 };
 
 // How long a forwarded signal may go unanswered before the container is
@@ -243,6 +248,9 @@ int container_main(const Options& options, const NetworkPlan& network, Handshake
     return nslab::kExitSetupFailed;
   }
   step("become root inside", become_root_inside);
+  if (handshake.ids_switched.wait() == nslab::Checkpoint::Outcome::kParentDied) {
+    return nslab::kExitSetupFailed;
+  }
   step("make every mount private", make_mounts_private);
   std::vector<nslab::UniqueFd> volume_copies;
   if (!options.volumes.empty()) {
@@ -403,6 +411,9 @@ int run(const Options& options) {
   if (handshake.cgroup_namespace_made.wait() == nslab::Checkpoint::Outcome::kReleased) {
     say.parent("namespaces of isolate and of the container:");
     say.namespaces(::getpid(), child.pid());
+    // ids_switched first: the child is still waiting at table_shown, so it
+    // is there to take both bytes.
+    handshake.ids_switched.release();
     handshake.table_shown.release();
   }
   const nslab::ExitStatus status = supervise(child, signals, terminal, handoff, options);

@@ -242,7 +242,9 @@ void become_root_inside() {
   }
   nslab::check(::setresgid(0, 0, 0), "setresgid", "0");
   nslab::check(::setresuid(0, 0, 0), "setresuid", "0");
-  // Changing ids clears the parent-death signal; arm it again.
+  // Changing ids clears the parent-death signal; arm it again. A parent that
+  // died before this line sent no signal: container_main's next checkpoint
+  // (Handshake::ids_switched) tells.
   nslab::check(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl", "PR_SET_PDEATHSIG");
 }
 // [become-root]
