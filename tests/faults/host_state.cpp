@@ -1,7 +1,9 @@
 #include "host_state.hpp"
 #include "text.hpp"
 
+#include "nslab/error.hpp"
 #include "nslab/hostname.hpp"
+#include "nslab/unique_fd.hpp"
 
 #include <algorithm>
 #include <fcntl.h>
@@ -11,7 +13,11 @@
 #include <fstream>
 #include <mqueue.h>
 #include <sstream>
-#include <thread>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace nslab::testing {
 namespace {
@@ -118,6 +124,50 @@ void describe_added(std::string& report, const char* kind, const std::set<std::s
   }
 }
 
+/// What the kernel announces of the host's state: links (rtnetlink's
+/// RTMGRP_LINK, rtnetlink(7)) and changes to the mount table (POLLPRI on
+/// mountinfo, proc(5)). Announcements made before it exists are not seen.
+class HostChanges {
+public:
+  HostChanges()
+      : links_(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE)),
+        mounts_(::open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)) {
+    sockaddr_nl group{};
+    group.nl_family = AF_NETLINK;
+    group.nl_groups = RTMGRP_LINK;
+    check(::bind(links_.get(), reinterpret_cast<const sockaddr*>(&group), sizeof group), "bind",
+          "RTMGRP_LINK");
+    check(mounts_.valid() ? 0 : -1, "open", "/proc/self/mountinfo");
+  }
+
+  /// Returns at the next announcement, or after \p timeout.
+  void wait(std::chrono::milliseconds timeout) const {
+    pollfd watched[] = {{links_.get(), POLLIN, 0}, {mounts_.get(), POLLPRI, 0}};
+    ::poll(watched, 2, static_cast<int>(timeout.count()));
+    char buffer[8192];
+    while (::recv(links_.get(), buffer, sizeof buffer, 0) > 0) {
+      // drain them: the next wait is for a new announcement
+    }
+    if (watched[1].revents != 0) {
+      ::lseek(mounts_.get(), 0, SEEK_SET); // re-arms POLLPRI (proc(5))
+      (void)!::read(mounts_.get(), buffer, sizeof buffer);
+    }
+  }
+
+private:
+  UniqueFd links_;
+  UniqueFd mounts_;
+};
+
+/// True when every line of \p report is a link or a mount, which the kernel
+/// announces when they go.
+bool announced_only(const std::string& report) {
+  const Words said = lines(report);
+  return std::all_of(said.begin(), said.end(), [](const std::string& line) {
+    return line.starts_with("link ") || line.starts_with("mount ");
+  });
+}
+
 } // namespace
 
 HostState HostState::now() {
@@ -138,11 +188,14 @@ std::string added_since(const HostState& before, const HostState& after) {
 
 std::string left_behind(const HostState& before, std::chrono::milliseconds bound) {
   const auto deadline = std::chrono::steady_clock::now() + bound;
+  const HostChanges changes; // before the first look, so that no change is missed
   std::string report = added_since(before, HostState::now());
-  // Nothing to wait on: the kernel tells nobody when a queue or a link of
-  // another test goes. So look again every few milliseconds, within the bound.
   while (!report.empty() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    // Links and mounts are announced when they go; a System V queue or the
+    // hostname is not, so with one of those in the report look again soon.
+    changes.wait(announced_only(report) ? left : std::min(left, std::chrono::milliseconds{20}));
     report = added_since(before, HostState::now());
   }
   return report;

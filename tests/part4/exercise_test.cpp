@@ -4,6 +4,7 @@
 // at the result from the host. One correct exercise passes its own check here
 // whatever the state of the others. (The veth exercise has its own in
 // veth_test.cpp: VethPair.*.)
+#include "gated_child.hpp"
 #include "harness.hpp"
 #include "mounts.hpp"
 #include "text.hpp"
@@ -21,7 +22,6 @@
 #include <fstream>
 #include <functional>
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <sched.h>
 #include <set>
 #include <sys/mount.h>
@@ -48,63 +48,24 @@ void write_file(const std::string& path, const std::string& text) {
   }
 }
 
-/// A child in new namespaces that runs \p step once the test has set up its
-/// user namespace, reports "ok" or the error over a pipe, and then stays, so
-/// that the host can look at what the step did. Killed on destruction.
-class Subject {
-public:
+/// Runs \p step in a child in new \p namespaces (and a user namespace whose
+/// one-line maps the test writes, when it is not root), and returns the
+/// child, still alive for the host to look at, and its report.
+struct Subject {
   Subject(int namespaces, std::function<void()> step)
-      : report_(nslab::make_pipe()),
-        child_(nslab::clone_child(namespaces | user_namespace_flag(),
-                                  [this, step] { return main(step); })) {
-    report_.write_end.reset();
+      : child(namespaces | user_namespace_flag(), std::move(step)) {
     if (user_namespace_flag() != 0) {
-      const std::string proc = fmt::format("/proc/{}", child_.pid());
+      const std::string proc = fmt::format("/proc/{}", child.pid());
       write_file(proc + "/uid_map", fmt::format("0 {} 1", ::geteuid()));
       write_file(proc + "/setgroups", "deny");
       write_file(proc + "/gid_map", fmt::format("0 {} 1", ::getegid()));
     }
-    gate_.open();
+    report = child.release();
   }
+  [[nodiscard]] pid_t pid() const noexcept { return child.pid(); }
 
-  [[nodiscard]] pid_t pid() const noexcept { return child_.pid(); }
-
-  /// "ok", or what the step threw (for a stub: "not implemented: part4....").
-  [[nodiscard]] std::string report() {
-    std::string text;
-    pollfd readable{report_.read_end.get(), POLLIN, 0};
-    char buffer[512];
-    while (::poll(&readable, 1, 10'000) == 1) {
-      const ssize_t got = ::read(report_.read_end.get(), buffer, sizeof buffer);
-      if (got <= 0) {
-        return text;
-      }
-      text.append(buffer, static_cast<std::size_t>(got));
-    }
-    return text + " (no report within 10 s)";
-  }
-
-private:
-  int main(const std::function<void()>& step) {
-    if (!gate_.pass()) {
-      return 1;
-    }
-    std::string text = "ok";
-    try {
-      step();
-    } catch (const std::exception& error) {
-      text = error.what();
-    }
-    (void)!::write(report_.write_end.get(), text.data(), text.size());
-    report_.write_end.reset();
-    while (true) {
-      ::pause(); // keeps the namespaces for the host to look at
-    }
-  }
-
-  Gate gate_;
-  nslab::Pipe report_;
-  nslab::Child child_;
+  GatedChild child;
+  std::string report; ///< "ok", or what the step threw
 };
 
 /// The words of each line of a /proc/PID file, read from the host.
@@ -185,7 +146,7 @@ TEST(Alone, PivotRootMakesTheRootfsTheRootWithTheOldRootOnItsTmp) {
     rootfs.mount_onto_itself();
     isolate::pivot_into(rootfs.dir.path());
   });
-  const std::string report = subject.report();
+  const std::string& report = subject.report;
   ASSERT_EQ(report, "ok") << why("pivot_into(" + rootfs.dir.path() + ") failed: " + report);
   EXPECT_TRUE(same_directory(fmt::format("/proc/{}/root", subject.pid()), rootfs.dir.path()))
       << why("after pivot_into, the child's / is not the rootfs");
@@ -222,7 +183,7 @@ TEST(Alone, MountProcMountsANewProcNosuidNodevNoexec) {
     isolate::make_mounts_private();
     isolate::mount_proc();
   });
-  const std::string report = subject.report();
+  const std::string& report = subject.report;
   ASSERT_EQ(report, "ok") << why("mount_proc() failed: " + report);
   // The child's mount table, from the host: the last mount on /proc is the new one.
   Words proc;

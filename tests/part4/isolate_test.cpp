@@ -78,9 +78,7 @@ Running start_idle_cat(Words options) {
   command.input = "ready\n";
   command.close_stdin = false;
   Running running = start(command);
-  EXPECT_TRUE(running.wait_for_output("ready\n"))
-      << why(fmt::format("cat never ran in the container: isolate printed {}",
-                         in_quotes(running.out_so_far())));
+  EXPECT_TRUE(running.wait_for_output("ready\n")) << has_not_printed(running, "ready\n");
   return running;
 }
 

@@ -382,7 +382,8 @@ TEST_P(Terminal, LastOutputIsNotLostAtExit) {
   OnTerminal& run = *on_terminal;
   ASSERT_TRUE(run.output_waiting()) << why("no output at all");
   const UniqueFd container = open_pidfd(run.container_pid());
-  ASSERT_TRUE(container.valid());
+  ASSERT_TRUE(container.valid())
+      << why("isolate started no container; the terminal shows " + in_quotes(run.screen()));
   ASSERT_TRUE(wait_for_exit(container, 5s)) << why("the container never finished writing");
   EXPECT_EQ(run.finish(), 0);
   EXPECT_EQ(std::count(run.screen().begin(), run.screen().end(), 'x'), 11000);

@@ -36,7 +36,7 @@ Running start_container(Words prefix, Words options) {
                                  "cat /proc/self/uid_map && touch /tmp/owned && "
                                  "chown 1000:1000 /tmp/owned && echo ready && exec sleep 100"});
   Running running = start(prefixed(std::move(prefix), std::move(options)));
-  EXPECT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
+  EXPECT_TRUE(running.wait_for_output("ready\n")) << has_not_printed(running, "ready\n");
   return running;
 }
 

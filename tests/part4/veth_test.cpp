@@ -10,7 +10,7 @@
 
 #include "netlink.hpp"
 
-#include "gate.hpp"
+#include "gated_child.hpp"
 #include "harness.hpp"
 #include "why.hpp"
 #include "link_monitor.hpp"
@@ -81,62 +81,12 @@ void in_sandbox(const std::function<void()>& body) {
 }
 
 /// A process in a network namespace of its own, like isolate's child: it
-/// waits on a gate (not part 2's Checkpoint, which is an exercise and a stub
-/// in the student tree), runs \p inside once released, reports, and stays
-/// alive (keeping its namespace) until stopped.
-class Container {
+/// waits until released, runs its step, reports, and stays alive (keeping its
+/// namespace) until stopped.
+class Container : public nslab::testing::GatedChild {
 public:
   explicit Container(std::function<void()> inside = {})
-      : report_(nslab::make_pipe()),
-        child_(nslab::clone_child(CLONE_NEWNET, [this, inside] { return main(inside); })) {
-    report_.write_end.reset();
-  }
-
-  [[nodiscard]] pid_t pid() const noexcept { return child_.pid(); }
-
-  /// Releases the container and returns what `inside` reported: "ok" or
-  /// its error.
-  std::string release() {
-    gate_.open();
-    std::string report;
-    pollfd readable{report_.read_end.get(), POLLIN, 0};
-    char buffer[512];
-    while (::poll(&readable, 1, 10'000) == 1) {
-      const ssize_t got = ::read(report_.read_end.get(), buffer, sizeof buffer);
-      if (got <= 0) {
-        return report;
-      }
-      report.append(buffer, static_cast<std::size_t>(got));
-    }
-    return report + " (no report within 10 s)";
-  }
-
-  /// Kills the container, so its network namespace dies with it.
-  void stop() { child_.kill_and_wait(); }
-
-private:
-  int main(const std::function<void()>& inside) {
-    if (!gate_.pass()) {
-      return 1;
-    }
-    std::string report = "ok";
-    try {
-      if (inside) {
-        inside();
-      }
-    } catch (const std::exception& error) {
-      report = error.what();
-    }
-    (void)!::write(report_.write_end.get(), report.data(), report.size());
-    report_.write_end.reset();
-    while (true) {
-      ::pause(); // keeps the namespace alive until stop() or the destructor
-    }
-  }
-
-  nslab::testing::Gate gate_;
-  nslab::Pipe report_;
-  nslab::Child child_;
+      : GatedChild(CLONE_NEWNET, std::move(inside)) {}
 };
 
 /// Runs \p argv here, as this process (already root in the sandbox).

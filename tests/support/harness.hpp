@@ -85,6 +85,10 @@ public:
   [[nodiscard]] bool wait_for_output(std::string_view text, milliseconds timeout = milliseconds{5000});
   /// What stdout holds so far.
   [[nodiscard]] const std::string& out_so_far() const noexcept { return out_; }
+  /// What stderr holds so far.
+  [[nodiscard]] const std::string& err_so_far() const noexcept { return err_; }
+  /// The command line, for failure messages.
+  [[nodiscard]] const std::string& command() const noexcept { return command_; }
   /// Sends \p signal to the program (through its pidfd).
   void send_signal(int signal);
   /// Closes the program's stdin (kept open with close_stdin = false), so a

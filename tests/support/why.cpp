@@ -87,6 +87,15 @@ std::string never_printed(Running& running, std::string_view text) {
   return why(r, fmt::format("never printed {} (it printed {})", in_quotes(text), in_quotes(r.out)));
 }
 
+std::string has_not_printed(const Running& running, std::string_view text) {
+  Result so_far;
+  so_far.command = running.command();
+  so_far.out = running.out_so_far();
+  so_far.err = running.err_so_far();
+  return why(so_far, fmt::format("has not printed {} (it printed {})", in_quotes(text),
+                                 in_quotes(so_far.out)));
+}
+
 std::string complained(const Result& r, std::string_view expected) {
   return why(r, fmt::format("wrote {} to stderr, expected {}", in_quotes(r.err), in_quotes(expected)));
 }

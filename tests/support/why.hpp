@@ -54,6 +54,10 @@ namespace nslab::testing {
 /// (within its timeout), then says so, with its output and stderr.
 [[nodiscard]] std::string never_printed(Running& running, std::string_view text);
 
+/// Like never_printed(), for a program that must go on running: says what
+/// it printed so far, and its stderr, without waiting for it to end.
+[[nodiscard]] std::string has_not_printed(const Running& running, std::string_view text);
+
 /// `COMMAND wrote "..." to stderr, expected "..."`.
 [[nodiscard]] std::string complained(const Result& r, std::string_view expected);
 
