@@ -119,7 +119,7 @@ TEST(CgroupLayout, PureV2IsOneTree) {
 
 TEST(CgroupLayout, AControllerNowhereIsAnError) {
   EXPECT_THROW((void)cgroup::find_layout("4:memory:/\n", kHybridMountinfo, {"memory", "hugetlb"}),
-               std::runtime_error);
+               nslab::Error);
 }
 
 // --- The files written, against fake trees ------------------------------------------
@@ -287,7 +287,7 @@ TEST(CgroupFakeTree, AMissingControllerIsAnErrorAndLeavesNothing) {
     cgroup::Cgroup made({cgroup::Version::kV2, {{root.path(), root.path(), {"memory"}}}},
                         "isolate-test", [](const std::string&) {});
     ADD_FAILURE() << "made a cgroup without a memory controller";
-  } catch (const std::runtime_error& error) {
+  } catch (const nslab::Error& error) {
     EXPECT_NE(std::string(error.what()).find("memory controller"), std::string::npos)
         << error.what();
   }

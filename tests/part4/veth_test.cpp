@@ -405,7 +405,7 @@ TEST(FreeSubnet, ChoiceAndCheckSeeAddressesAlreadyAssigned) {
     try {
       net::ensure_subnet_free(route, *wanted);
       ADD_FAILURE() << wanted->to_string() << " was called free";
-    } catch (const std::runtime_error& error) {
+    } catch (const nslab::Error& error) {
       EXPECT_NE(std::string_view(error.what()).find("already in use"), std::string_view::npos)
           << error.what();
       EXPECT_NE(std::string_view(error.what()).find(" on lo"), std::string_view::npos)
@@ -434,7 +434,7 @@ TEST(SubnetLock, IsHeldByOneAtATimeAndFreeAgainOnceReleased) {
     try {
       const net::SubnetLock second(50ms, lock_directory(temp));
       ADD_FAILURE() << "two holders at once";
-    } catch (const std::runtime_error& error) {
+    } catch (const nslab::Error& error) {
       EXPECT_NE(std::string_view(error.what()).find("another isolate has been choosing its /30"),
                 std::string_view::npos)
           << error.what();
@@ -460,7 +460,7 @@ TEST(SubnetLock, IsFreeAgainWhenItsHolderIsKilled) {
     held.write_end.reset();
     char byte = 0;
     ASSERT_EQ(::read(held.read_end.get(), &byte, 1), 1) << why("the holder never took the lock");
-    EXPECT_THROW(net::SubnetLock(50ms, lock_directory(temp)), std::runtime_error);
+    EXPECT_THROW(net::SubnetLock(50ms, lock_directory(temp)), nslab::Error);
     holder.kill_and_wait(); // like a SIGKILLed isolate: no clean-up code runs
     EXPECT_NO_THROW(net::SubnetLock(0ms, lock_directory(temp)))
         << why("the lock outlived its holder");
@@ -560,7 +560,7 @@ TEST(SubnetLock, RefusesADirectoryOrFileOwnedByAnotherUser) {
     try {
       const net::SubnetLock lock(0ms, lock_directory(temp));
       ADD_FAILURE() << given_away << ", nobody's, was used";
-    } catch (const std::runtime_error& error) {
+    } catch (const nslab::Error& error) {
       const std::string_view kind = directory_given_away ? "directory" : "regular file";
       EXPECT_EQ(std::string(error.what()),
                 fmt::format("subnet lock {}: refused: it is a {} owned by uid 1 with mode {}, "
