@@ -8,8 +8,6 @@
 
 #include <cerrno>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -18,6 +16,7 @@
 namespace {
 
 using nslab::testing::read_file;
+using nslab::testing::write_file;
 
 // Runs \p body in a forked process that then exits at once, as a program
 // killed without cleaning up would; returns when that process is gone.
@@ -31,8 +30,6 @@ void in_a_process_that_dies(Body body) {
   }
   ::waitpid(pid, nullptr, 0);
 }
-
-void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 constexpr int kHandle = 7;
 

@@ -16,7 +16,6 @@
 #include <csignal>
 #include <filesystem>
 #include <fmt/core.h>
-#include <fstream>
 #include <gtest/gtest.h>
 #include <iterator>
 #include <poll.h>
@@ -31,10 +30,6 @@ using namespace nslab::testing;
 using namespace isolate_test;
 using namespace std::chrono_literals;
 namespace cgroup = isolate::cgroup;
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
 
 bool exists(const std::string& path) { return std::filesystem::exists(path); }
 

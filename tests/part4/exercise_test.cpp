@@ -39,15 +39,6 @@ using namespace std::chrono_literals;
 /// code, not part4.userns-map's).
 int user_namespace_flag() { return runs_in_user_namespace() ? CLONE_NEWUSER : 0; }
 
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream file(path);
-  file << text;
-  file.close();
-  if (!file) {
-    nslab::throw_errno("write", path);
-  }
-}
-
 /// Runs \p step in a child in new \p namespaces (and a user namespace whose
 /// one-line maps the test writes, when it is not root), and returns the
 /// child, still alive for the host to look at, and its report.

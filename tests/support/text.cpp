@@ -1,5 +1,7 @@
 #include "text.hpp"
 
+#include "nslab/error.hpp"
+
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -9,6 +11,15 @@ namespace nslab::testing {
 std::string read_file(const std::string& path) {
   std::ifstream file(path);
   return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+}
+
+void write_file(const std::string& path, std::string_view text) {
+  std::ofstream file(path);
+  file << text;
+  file.close();
+  if (!file) {
+    nslab::throw_errno("write", path);
+  }
 }
 
 Words lines(std::string_view text) {
