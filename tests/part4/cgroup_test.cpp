@@ -344,15 +344,6 @@ TEST(CgroupRealV2, JoinsKillsAndRemovesAPopulatedCgroup) {
 
 // --- isolate with limits, seen from the host ------------------------------------------
 
-/// Starts isolate running `sh -c SCRIPT` with stdin kept open: the script
-/// signals with a line on stdout, and ends when the test closes stdin.
-Running start_isolate(Words options, const std::string& script) {
-  options.insert(options.end(), {"sh", "-c", script});
-  Command command = isolate_command(std::move(options));
-  command.close_stdin = false;
-  return start(command);
-}
-
 /// The directories isolate (pid \p isolate_pid) makes for \p controllers,
 /// by the rule in cgroup.cpp: v1 under our own cgroup, v2 at the top.
 Words container_cgroups(pid_t isolate_pid, const Words& controllers) {

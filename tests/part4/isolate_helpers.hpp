@@ -28,6 +28,16 @@ inline nslab::testing::Command prefixed(Words prefix, Words arguments) {
   return command;
 }
 
+/// Starts isolate with \p options running `sh -c SCRIPT`, stdin kept open:
+/// the script signals with a line on stdout, and may wait for the test to
+/// close stdin (Running::close_stdin()) before it ends.
+inline nslab::testing::Running start_isolate(Words options, const std::string& script) {
+  options.insert(options.end(), {"sh", "-c", script});
+  nslab::testing::Command command = isolate_command(std::move(options));
+  command.close_stdin = false;
+  return nslab::testing::start(command);
+}
+
 /// The container's first process as the host sees it: the only child of
 /// \p isolate_pid, or -1.
 inline pid_t container_pid(pid_t isolate_pid) {

@@ -47,12 +47,6 @@ using Names = std::set<std::string>;
 
 Result isolate(Words arguments) { return run(isolate_command(std::move(arguments))); }
 
-/// Starts isolate running `sh -c SCRIPT`; the test reads along as it runs.
-Running start_isolate(Words options, const std::string& script) {
-  options.insert(options.end(), {"sh", "-c", script});
-  return start(isolate_command(std::move(options)));
-}
-
 /// Polls \p condition every 20 ms until it holds or \p timeout passes. Only
 /// for what announces itself to no one the test could wait on: an orphan
 /// reaped inside the container, IPC objects of other suites.
