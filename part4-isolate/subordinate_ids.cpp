@@ -9,7 +9,6 @@
 
 #include <charconv>
 #include <cstdlib>
-#include <fcntl.h>
 #include <fmt/core.h>
 #include <signal.h>
 #include <spawn.h>
@@ -61,6 +60,36 @@ std::string read_all(int fd) {
   return text;
 }
 
+/// Starts \p words (the helper and its arguments) with an empty environment,
+/// no blocked signals and its stderr on \p stderr_fd; returns its pid.
+pid_t spawn_helper(std::vector<std::string>& words, int stderr_fd) {
+  std::vector<char*> argv;
+  for (std::string& word : words) {
+    argv.push_back(word.data());
+  }
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, stderr_fd, STDERR_FILENO);
+  // isolate blocks signals for its SignalFd; the helper gets none of that.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
+  char* no_environment[] = {nullptr};
+  pid_t helper_pid = -1;
+  const int spawned =
+      ::posix_spawn(&helper_pid, argv[0], &actions, &attributes, argv.data(), no_environment);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  if (spawned != 0) {
+    throw nslab::Error(spawned, "posix_spawn", words.front());
+  }
+  return helper_pid;
+}
+
 } // namespace
 
 std::optional<SubordinateRange> find_subordinate_range(std::string_view file_text,
@@ -104,37 +133,11 @@ void run_map_helper(const std::string& helper, pid_t pid, const std::vector<IdRa
       words.push_back(std::to_string(number));
     }
   }
-  std::vector<char*> argv;
-  for (std::string& word : words) {
-    argv.push_back(word.data());
-  }
-  argv.push_back(nullptr);
   // Its complaint comes back through a pipe, so the user sees one line.
-  int pipe_ends[2];
-  nslab::check(::pipe2(pipe_ends, O_CLOEXEC), "pipe2");
-  nslab::UniqueFd complaint(pipe_ends[0]);
-  nslab::UniqueFd complaint_writer(pipe_ends[1]);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, complaint_writer.get(), STDERR_FILENO);
-  // isolate blocks signals for its SignalFd; the helper gets none of that.
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attributes, &none);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
-  char* no_environment[] = {nullptr};
-  pid_t helper_pid = -1;
-  const int spawned =
-      ::posix_spawn(&helper_pid, helper.c_str(), &actions, &attributes, argv.data(), no_environment);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (spawned != 0) {
-    throw nslab::Error(spawned, "posix_spawn", helper);
-  }
-  complaint_writer.reset(); // else read_all() would wait for our own copy
-  std::string message = read_all(complaint.get());
+  nslab::Pipe complaint = nslab::make_pipe();
+  const pid_t helper_pid = spawn_helper(words, complaint.write_end.get());
+  complaint.write_end.reset(); // else read_all() would wait for our own copy
+  std::string message = read_all(complaint.read_end.get());
   int status = 0;
   while (::waitpid(helper_pid, &status, 0) < 0) {
     if (errno != EINTR) {
