@@ -51,11 +51,10 @@ std::optional<RangeLine> parse_range_line(std::string_view line) {
 std::string read_all(int fd) {
   std::string text;
   char buffer[512];
-  for (ssize_t got; (got = ::read(fd, buffer, sizeof buffer)) != 0;) {
-    if (got < 0 && errno != EINTR) {
-      nslab::throw_errno("read", "the map helper's stderr");
-    }
-    text.append(buffer, static_cast<std::size_t>(std::max<ssize_t>(got, 0)));
+  long got = 0;
+  while ((got = nslab::check(nslab::read_retrying(fd, buffer, sizeof buffer), "read",
+                             "the map helper's stderr")) > 0) {
+    text.append(buffer, static_cast<std::size_t>(got));
   }
   return text;
 }
