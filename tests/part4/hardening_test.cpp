@@ -131,7 +131,7 @@ TEST_P(Hardening, RootfsTreeIsUnchangedAfterAnAttackOnIt) {
                                          "mkdir /planted; touch -d 2000-01-01 /etc/hosts; true");
     EXPECT_EQ(r.code(), 0) << exited(r, 0);
     expect_rootfs_unchanged();
-    EXPECT_FALSE(fs::exists(rootfs_.path() + "/suid"));
+    EXPECT_FALSE(fs::exists(rootfs_.path() + "/suid")) << after(r, "the attack left a file in the rootfs");
   }
 }
 
@@ -213,7 +213,8 @@ TEST_P(Hardening, KernelKnobsAreMountedReadOnly) {
     if (fs::exists(path)) { // as on the host: the container's kernel is the host's
       ASSERT_TRUE(options.contains(path))
           << after(r, std::string(path) + " is no mount of its own");
-      EXPECT_TRUE(options[path].starts_with("ro,")) << path << ": " << options[path];
+      EXPECT_TRUE(options[path].starts_with("ro,"))
+        << after(r, fmt::format("{} is mounted {}, not read-only", path, in_quotes(options[path])));
     }
   }
 }

@@ -143,7 +143,9 @@ class Isolate : public ::testing::Test {
 protected:
   // Every test must leave the host's hostname and process list as it found them.
   void TearDown() override {
-    EXPECT_EQ(nslab::current_hostname(), host_hostname_);
+    EXPECT_EQ(nslab::current_hostname(), host_hostname_)
+        << why("the host's hostname changed: sethostname ran outside the container's UTS "
+               "namespace");
     EXPECT_TRUE(leftover_processes().empty()) << why("a process was left behind");
   }
   const std::string host_hostname_ = nslab::current_hostname();
@@ -189,7 +191,7 @@ TEST_F(Isolate, RootInsideMapsToTheInvoker) {
   // The command, not --init's PID 1: PID 1 is not dumpable, so a rootless
   // invoker may not look at its /proc/PID/ns links.
   const std::vector<pid_t> commands = children_of(container_pid(running.pid()));
-  ASSERT_EQ(commands.size(), 1U);
+  ASSERT_EQ(commands.size(), 1U) << has_not_printed(running, "one command under --init");
   const pid_t container = commands.front();
   // The first line maps root to the invoker: as root with the 65535 ids
   // after it, rootless alone (a subordinate range may follow).
@@ -198,8 +200,13 @@ TEST_F(Isolate, RootInsideMapsToTheInvoker) {
     const Words all = words(read_file(fmt::format("/proc/{}/{}", container, map)));
     return Words(all.begin(), all.begin() + std::min<std::ptrdiff_t>(3, std::ssize(all)));
   };
-  EXPECT_EQ(first_line("uid_map"), (Words{"0", std::to_string(::getuid()), count}));
-  EXPECT_EQ(first_line("gid_map"), (Words{"0", std::to_string(::getgid()), count}));
+  for (const auto& [map, id] : {std::pair{"uid_map", ::getuid()}, std::pair{"gid_map", ::getgid()}}) {
+    const Words expected = {"0", std::to_string(id), count};
+    EXPECT_EQ(first_line(map), expected)
+        << why(fmt::format("the container's {} starts {}, expected \"{}\": root inside must be "
+                           "the invoker", map, fmt::join(first_line(map), " "),
+                           fmt::join(expected, " ")));
+  }
   for (const char* kind : {"user", "mnt", "pid", "uts", "ipc", "net", "cgroup"}) {
     EXPECT_NE(nslab::namespace_id(container, nslab::namespace_kind(kind)),
               nslab::namespace_id(::getpid(), nslab::namespace_kind(kind)))
@@ -500,9 +507,12 @@ TEST_F(Isolate, VethPairJoinsHostAndContainerAndOnlyThem) {
   const std::string host_end =
       ipv4_of(host_tool({"ip", "-o", "-4", "addr", "show", "dev", host_link}).out);
   const std::string container_end = ipv4_of(inside);
-  ASSERT_EQ(host_end.rfind("169.254.", 0), 0u) << host_end;
-  EXPECT_EQ(host_end.substr(host_end.find('/')), "/30");
-  EXPECT_EQ(container_end.substr(container_end.find('/')), "/30") << inside;
+  ASSERT_EQ(host_end.rfind("169.254.", 0), 0u)
+      << why(fmt::format("the host end's address {} is not link-local (169.254.0.0/16)", host_end));
+  EXPECT_EQ(host_end.substr(host_end.find('/')), "/30")
+      << why(fmt::format("the host end's address {} is not a /30", host_end));
+  EXPECT_EQ(container_end.substr(container_end.find('/')), "/30")
+      << why(fmt::format("the container end's address {} is not a /30", container_end));
   // One /30, the host at .1 and the container at .2 above its network address.
   const std::string subnet = subnet_of(address_only(host_end));
   EXPECT_EQ(subnet_of(address_only(container_end)), subnet)
@@ -515,8 +525,11 @@ TEST_F(Isolate, VethPairJoinsHostAndContainerAndOnlyThem) {
   ASSERT_EQ(holders.size(), 1u)
       << why(fmt::format("{} host links have an address in {}/30, expected the pair's own alone",
                          holders.size(), subnet));
-  EXPECT_EQ(words(holders[0]).at(1), host_link);
-  EXPECT_NE(inside.find("lo: <LOOPBACK,UP,LOWER_UP>"), std::string::npos) << inside;
+  EXPECT_EQ(words(holders[0]).at(1), host_link)
+      << why(fmt::format("the address in {}/30 is on {}, not on the pair's own host end {}",
+                         subnet, words(holders[0]).at(1), host_link));
+  EXPECT_NE(inside.find("lo: <LOOPBACK,UP,LOWER_UP>"), std::string::npos)
+      << why("lo is not up in the container");
   const std::string routes = inside.substr(inside.find("routes:"));
   EXPECT_EQ(routes.find("default"), std::string::npos)
       << why("the container has a default route: it may reach only the host end");
@@ -546,17 +559,19 @@ TEST_F(Isolate, VethPairJoinsHostAndContainerAndOnlyThem) {
 TEST_F(Isolate, VethLinkGoesAfterExitEvenWhenAnotherProcessHoldsTheNamespace) {
   SKIP_WITHOUT_HOST_ROOT();
   Running running = start_veth_container("echo ready; read x; exit 0");
-  ASSERT_TRUE(running.wait_for_output("ready\n")) << running.out_so_far();
+  ASSERT_TRUE(running.wait_for_output("ready\n")) << never_printed(running, "ready\n");
   const pid_t container = container_pid(running.pid());
   const std::string host_link = host_link_of(container);
   const int index = static_cast<int>(::if_nametoindex(host_link.c_str()));
-  ASSERT_NE(index, 0) << host_link;
+  ASSERT_NE(index, 0) << why(fmt::format("the veth host end {} is not on the host", host_link));
   const nslab::UniqueFd holder(
       ::open(fmt::format("/proc/{}/ns/net", container).c_str(), O_RDONLY | O_CLOEXEC));
-  ASSERT_TRUE(holder.valid()) << "open /proc/" << container << "/ns/net: " << std::strerror(errno);
+  ASSERT_TRUE(holder.valid()) << why(fmt::format("the test could not open /proc/{}/ns/net: {}",
+                                                 container, std::strerror(errno)));
   LinkMonitor monitor;
   running.close_stdin();
-  EXPECT_EQ(running.finish().code(), 0);
+  const Result r = running.finish();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
   EXPECT_TRUE(monitor.wait_for_removal(index, 1000ms)) << why(fmt::format(
       "the veth host end {} outlived its isolate while another process held its namespace",
       host_link));
@@ -571,7 +586,8 @@ TEST_F(Isolate, VethLinkIsGoneSoonAfterIsolateIsKilled) {
   const int index = static_cast<int>(::if_nametoindex(host_link.c_str()));
   ASSERT_NE(index, 0) << why(fmt::format("the veth host end {} is not on the host", host_link));
   running.send_signal(SIGKILL);
-  EXPECT_EQ(running.finish().status, nslab::ExitStatus::killed(SIGKILL));
+  const Result killed = running.finish();
+  EXPECT_EQ(killed.status, nslab::ExitStatus::killed(SIGKILL)) << exited(killed, 128 + SIGKILL);
   // The kernel deletes the pair with the container's namespace, a few
   // milliseconds after its last process is gone.
   EXPECT_TRUE(monitor.wait_for_removal(index, 5s))
@@ -593,10 +609,10 @@ TEST_F(Isolate, TwentyInstancesGetTheirOwnLinksAndSubnets) {
     links.insert(host_link_of(container_pid(instance.pid())));
     subnets.insert(subnet_of(address_only(ipv4_of(instance.out_so_far()))));
   }
-  EXPECT_EQ(links.size(), 20u);
+  EXPECT_EQ(links.size(), 20u) << why(fmt::format("20 instances had {} host links", links.size()));
   EXPECT_EQ(subnets.size(), 20u) << why("two instances shared a /30");
   for (const std::string& link : links) {
-    EXPECT_TRUE(host_has_link(link)) << link;
+    EXPECT_TRUE(host_has_link(link)) << why(fmt::format("the veth host end {} is missing", link));
   }
   LinkMonitor monitor;
   std::set<int> indexes;
@@ -622,7 +638,8 @@ TEST_F(Isolate, SubnetLockIsFreeWhileTheContainerRuns) {
   // Parallel tests' isolates hold it for milliseconds at a time.
   EXPECT_NO_THROW(nslab::net::SubnetLock(2s)) << why("a running container holds the lock");
   running.close_stdin();
-  EXPECT_EQ(running.finish().code(), 0);
+  const Result r = running.finish();
+  EXPECT_EQ(r.code(), 0) << exited(r, 0);
 }
 
 /// An ordinary user's attempts on root's subnet lock, made by a forked
@@ -752,9 +769,10 @@ TEST_F(Isolate, VethRefusesALockDirectoryAnotherUserMade) {
   command.root_in_user_namespace = false;
   const Result r = run(command);
   EXPECT_EQ(r.code(), 125) << exited(r, 125);
-  EXPECT_EQ(r.err, "isolate: subnet lock /run/nslab: refused: it is a directory owned by uid "
-                   "65534 with mode 755, not a directory owned by root that only root can write; "
-                   "remove it\n");
+  const std::string refused =
+      "isolate: subnet lock /run/nslab: refused: it is a directory owned by uid 65534 with mode "
+      "755, not a directory owned by root that only root can write; remove it\n";
+  EXPECT_EQ(r.err, refused) << complained(r, refused);
 }
 
 TEST_F(Isolate, IpAlreadyInUseGives125) {
@@ -775,7 +793,8 @@ TEST_F(Isolate, IpAlreadyInUseGives125) {
             std::string::npos)
       << did_not_say(second, fmt::format("--ip {}: already in use", subnet.to_string()));
   first.close_stdin();
-  EXPECT_EQ(first.finish().code(), 0);
+  const Result first_ended = first.finish();
+  EXPECT_EQ(first_ended.code(), 0) << exited(first_ended, 0);
 }
 
 TEST_F(Isolate, IpOutsideLinkLocalAndUnknownNetModeGive125) {
@@ -869,7 +888,7 @@ TEST_F(Isolate, RootfsWithoutTmpGives125NamingWhatIsMissing) {
       fmt::format("isolate: rootfs({0}): {0}/tmp must be a plain directory (not a symlink), "
                   "where pivot_root parks the old root\n", empty.path());
   EXPECT_EQ(r.err, expected) << complained(r, expected);
-  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.out, "") << printed(r, "");
 }
 
 // A tmp that leads elsewhere would park the old root outside the rootfs;
@@ -892,7 +911,7 @@ TEST_F(Isolate, UnusableRootfsFailsInTheChildWithOneLine) {
   EXPECT_EQ(r.code(), 125) << exited(r, 125);
   EXPECT_EQ(r.err, "isolate: mount(/proc): No such file or directory\n")
       << complained(r, "isolate: mount(/proc): No such file or directory\n");
-  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.out, "") << printed(r, "");
 }
 
 TEST_F(Isolate, VerboseShowsTimedStepsAndTheNamespaceTable) {
@@ -931,9 +950,9 @@ TEST_F(Isolate, SignalIgnoredByPidOneEndsAfterTheGracePeriod) {
 void expect_container_dies_with_isolate(const Words& options) {
   Running running = start_idle_cat(options);
   const pid_t container = container_pid(running.pid());
-  ASSERT_GT(container, 0);
+  ASSERT_GT(container, 0) << has_not_printed(running, "ready (from cat in the container)");
   const nslab::UniqueFd container_fd = open_pidfd(container);
-  ASSERT_TRUE(container_fd.valid());
+  ASSERT_TRUE(container_fd.valid()) << why("the container ended before isolate was killed");
   running.send_signal(SIGKILL);
   const Result r = running.finish();
   EXPECT_EQ(r.code(), 128 + SIGKILL) << exited(r, 128 + SIGKILL);
@@ -956,14 +975,16 @@ TEST_F(Isolate, InitReapsOrphansAndPassesStatusOn) {
   Running running = start_isolate({"--init"}, "(true &); echo ready; exec sleep 100");
   ASSERT_TRUE(running.wait_for_output("ready\n")) << never_printed(running, "ready\n");
   const pid_t init = container_pid(running.pid());
-  ASSERT_GT(init, 0);
+  ASSERT_GT(init, 0) << why("isolate has no container process");
   EXPECT_TRUE(eventually([&] { return children_of(init).size() == 1; }))
       << why("PID 1 (--init) did not reap the orphan");
   running.send_signal(SIGTERM);
-  EXPECT_EQ(running.finish().code(), 143);
+  const Result ended = running.finish();
+  EXPECT_EQ(ended.code(), 143) << exited(ended, 143);
 
-  EXPECT_EQ(isolate({"--init", "sh", "-c", "echo $$; exit 42"}).out, "2\n");
-  EXPECT_EQ(isolate({"--init", "sh", "-c", "exit 42"}).code(), 42);
+  const Result second = isolate({"--init", "sh", "-c", "echo $$; exit 42"});
+  EXPECT_EQ(second.out, "2\n") << printed(second, "2\n");
+  EXPECT_EQ(second.code(), 42) << exited(second, 42);
   const Result missing = isolate({"--init", "nslab-no-such-command"});
   EXPECT_EQ(missing.code(), 127) << exited(missing, 127);
   EXPECT_EQ(missing.err, missing_command_line("nslab-no-such-command"))
@@ -991,10 +1012,11 @@ TEST_F(Isolate, ThirtyRunsLeaveTheHostAsItWas) {
       }
     }
   }
-  EXPECT_EQ(links.size(), can_administer_host_links() ? 30u : 0u);
-  EXPECT_EQ(read_file("/proc/self/mountinfo"), mounts);
-  EXPECT_EQ(directory_entries(NSLAB_ISOLATE_ROOTFS), rootfs);
-  EXPECT_EQ(host_routing_state(), routing);
+  EXPECT_EQ(links.size(), can_administer_host_links() ? 30u : 0u)
+      << why(fmt::format("the 30 runs named {} veth links in their -v output", links.size()));
+  EXPECT_EQ(read_file("/proc/self/mountinfo"), mounts) << why("the host's mount table changed");
+  EXPECT_EQ(directory_entries(NSLAB_ISOLATE_ROOTFS), rootfs) << why("the rootfs changed");
+  EXPECT_EQ(host_routing_state(), routing) << why("the host's routes or ip_forward changed");
   // Other suites may create IPC objects while this runs; theirs come and
   // go, a leak would stay.
   EXPECT_TRUE(eventually([&] { return added(ipc, sysv_objects()).empty(); }))

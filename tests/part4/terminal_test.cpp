@@ -159,6 +159,19 @@ public:
     return ::poll(&readable, 1, 5000) == 1;
   }
 
+  /// With Stdio::kSmallPipeOut, what isolate wrote to the terminal itself
+  /// (its stderr), for a failure message: read until 100 ms pass quietly.
+  [[nodiscard]] std::string terminal_text() const {
+    std::string text;
+    char buffer[4096];
+    pollfd readable{keyboard_.get(), POLLIN, 0};
+    for (ssize_t got = 1; got > 0 && ::poll(&readable, 1, 100) == 1;) {
+      got = ::read(keyboard_.get(), buffer, sizeof buffer);
+      text.append(buffer, static_cast<std::size_t>(std::max<ssize_t>(got, 0)));
+    }
+    return text;
+  }
+
   [[nodiscard]] pid_t pid() const noexcept { return pid_; }
   [[nodiscard]] int terminal() const noexcept { return terminal_.get(); }
   [[nodiscard]] const std::string& screen() const noexcept { return screen_; }
@@ -241,6 +254,15 @@ void expect_same_mode(const termios& before, const termios& after) {
       << why("the invoker's terminal mode was not restored");
 }
 
+/// `Why: WHAT; the terminal ends with "..."`: for a check of what isolate
+/// showed on the invoker's terminal.
+std::string on_screen(const OnTerminal& run, std::string_view what) {
+  const std::string& screen = run.screen();
+  const std::size_t shown = std::min<std::size_t>(screen.size(), 120);
+  return why(fmt::format("{}; the terminal ends with {}", what,
+                         in_quotes(screen.substr(screen.size() - shown))));
+}
+
 class Terminal : public ::testing::TestWithParam<Invoker> {
 protected:
   /// isolate on the test's terminal, as this run's invoker.
@@ -276,9 +298,10 @@ TEST_P(Terminal, TiocstiTypesNothingIntoTheInvokersTerminal) {
                            "tiocsti", std::string(kTypedCommand)});
   OnTerminal& run = *on_terminal;
   const std::optional<int> status = run.finish();
-  ASSERT_TRUE(status) << run.screen();
-  EXPECT_EQ(*status, 1) << "the attack should have been refused\n" << run.screen();
-  EXPECT_NE(run.screen().find("refused EPERM"), std::string::npos) << run.screen();
+  ASSERT_TRUE(status) << on_screen(run, "the attacker did not end");
+  EXPECT_EQ(*status, 1) << on_screen(run, "the attack was not refused");
+  EXPECT_NE(run.screen().find("refused EPERM"), std::string::npos)
+      << on_screen(run, "TIOCSTI was not refused with EPERM");
   EXPECT_EQ(waiting_input(run.terminal()), 0) << why("typed into the invoker's terminal");
   EXPECT_EQ(run.screen().find("PWNED"), std::string::npos)
       << why("echoed by the invoker's terminal");
@@ -292,11 +315,11 @@ TEST_P(Terminal, TiocstiFromAPseudoTerminalReachesOnlyTheContainersOwn) {
                            std::string(kTypedCommand)});
   OnTerminal& run = *on_terminal;
   const std::optional<int> status = run.finish();
-  ASSERT_TRUE(status) << run.screen();
+  ASSERT_TRUE(status) << on_screen(run, "the attacker did not end");
   // Its own terminal takes the text (and echoes it), as a keyboard would...
-  EXPECT_EQ(*status, 0) << run.screen();
+  EXPECT_EQ(*status, 0) << on_screen(run, "the attacker did not end with status 0");
   EXPECT_NE(run.screen().find(fmt::format("typed {}", kTypedCommand.size())), std::string::npos)
-      << run.screen();
+      << on_screen(run, "the container's own terminal did not take the typed text");
   // ...but nothing waits in the invoker's.
   EXPECT_EQ(waiting_input(run.terminal()), 0) << why("typed into the invoker's terminal");
   expect_same_mode(run.mode_before(), run.mode());
@@ -306,18 +329,21 @@ TEST_P(Terminal, TiocstiFromAPseudoTerminalReachesOnlyTheContainersOwn) {
 TEST_P(Terminal, InteractiveShellHasJobControl) {
   const auto on_terminal = isolate_on_terminal({"-e", "PS1=box> ", "sh"});
   OnTerminal& run = *on_terminal;
-  ASSERT_TRUE(run.wait_for("box> ")) << run.screen();
+  ASSERT_TRUE(run.wait_for("box> "))
+      << on_screen(run, fmt::format("{} never appeared", in_quotes("box> ")));
   // isolate relays raw keys: the invoker's terminal is in raw mode now.
   EXPECT_EQ(run.mode().c_lflag & (ICANON | ECHO | ISIG), 0U);
   run.type("tty; stty size\n");
-  EXPECT_TRUE(run.wait_for("/dev/pts/0\r\n24 80\r\n")) << run.screen();
+  EXPECT_TRUE(run.wait_for("/dev/pts/0\r\n24 80\r\n"))
+      << on_screen(run, fmt::format("{} never appeared", in_quotes("/dev/pts/0\r\n24 80\r\n")));
   // The window size follows: the kernel sends isolate SIGWINCH.
   winsize size{};
   size.ws_row = 33;
   size.ws_col = 99;
   ASSERT_EQ(::ioctl(run.terminal(), TIOCSWINSZ, &size), 0);
   run.type("stty size\n");
-  EXPECT_TRUE(run.wait_for("33 99\r\n")) << run.screen();
+  EXPECT_TRUE(run.wait_for("33 99\r\n"))
+      << on_screen(run, fmt::format("{} never appeared", in_quotes("33 99\r\n")));
   // A background job that reads the terminal is stopped (SIGTTIN); fg
   // brings it back, and the line it then reads proves it has the terminal.
   // fg names the job before it hands over the terminal and continues it, so
@@ -325,25 +351,33 @@ TEST_P(Terminal, InteractiveShellHasJobControl) {
   // could have read it along with "fg"); cat echoes the line back.
   const auto bring_back_cat_and_type = [&run](const std::string& line) {
     run.type("fg\n");
-    ASSERT_TRUE(run.wait_for("fg\r\ncat\r\n")) << run.screen();
+    ASSERT_TRUE(run.wait_for("fg\r\ncat\r\n"))
+      << on_screen(run, fmt::format("{} never appeared", in_quotes("fg\r\ncat\r\n")));
     run.type(line + "\n");
-    EXPECT_TRUE(run.wait_for(line + "\r\n" + line + "\r\n")) << run.screen();
+    EXPECT_TRUE(run.wait_for(line + "\r\n" + line + "\r\n"))
+      << on_screen(run, fmt::format("{} never appeared", in_quotes(line + "\r\n" + line + "\r\n")));
   };
   run.type("cat &\n");
-  ASSERT_TRUE(run.wait_for("box> ")) << run.screen();
+  ASSERT_TRUE(run.wait_for("box> "))
+      << on_screen(run, fmt::format("{} never appeared", in_quotes("box> ")));
   bring_back_cat_and_type("first line");
   // Ctrl-Z stops the foreground job, not isolate.
   run.type("\x1a");
-  EXPECT_TRUE(run.wait_for("Stopped")) << run.screen();
-  ASSERT_TRUE(run.wait_for("box> ")) << run.screen();
+  EXPECT_TRUE(run.wait_for("Stopped"))
+      << on_screen(run, fmt::format("{} never appeared", in_quotes("Stopped")));
+  ASSERT_TRUE(run.wait_for("box> "))
+      << on_screen(run, fmt::format("{} never appeared", in_quotes("box> ")));
   bring_back_cat_and_type("second line");
   // Ctrl-C ends the foreground job; the shell and isolate live on.
   run.type("\x03");
-  ASSERT_TRUE(run.wait_for("box> ")) << run.screen();
+  ASSERT_TRUE(run.wait_for("box> "))
+      << on_screen(run, fmt::format("{} never appeared", in_quotes("box> ")));
   run.type("echo $((6 * 7))\n");
-  EXPECT_TRUE(run.wait_for("42\r\n")) << run.screen();
+  EXPECT_TRUE(run.wait_for("42\r\n"))
+      << on_screen(run, fmt::format("{} never appeared", in_quotes("42\r\n")));
   run.type("exit 3\n");
-  EXPECT_EQ(run.finish(), 3) << run.screen();
+  EXPECT_EQ(run.finish(), 3)
+      << on_screen(run, fmt::format("isolate did not end with status {}", 3));
   expect_same_mode(run.mode_before(), run.mode());
 }
 // [interactive-test]
@@ -351,23 +385,26 @@ TEST_P(Terminal, InteractiveShellHasJobControl) {
 TEST_P(Terminal, ModeComesBackWhenTheContainerIsKilled) {
   const auto on_terminal = isolate_on_terminal({"-e", "PS1=box> ", "sh"});
   OnTerminal& run = *on_terminal;
-  ASSERT_TRUE(run.wait_for("box> ")) << run.screen();
+  ASSERT_TRUE(run.wait_for("box> "))
+      << on_screen(run, fmt::format("{} never appeared", in_quotes("box> ")));
   ASSERT_NE(describe(run.mode()), describe(run.mode_before())) << why("never in raw mode");
   const pid_t container = run.container_pid();
-  ASSERT_GT(container, 0);
+  ASSERT_GT(container, 0) << on_screen(run, "isolate has no container process");
   ASSERT_EQ(::kill(container, SIGKILL), 0);
-  EXPECT_EQ(run.finish(), 128 + SIGKILL) << run.screen();
+  EXPECT_EQ(run.finish(), 128 + SIGKILL)
+      << on_screen(run, fmt::format("isolate did not end with status {}", 128 + SIGKILL));
   expect_same_mode(run.mode_before(), run.mode());
 }
 
 TEST_P(Terminal, ModeComesBackWhenIsolateIsTerminated) {
   const auto on_terminal = isolate_on_terminal({"-e", "PS1=box> ", "sh"});
   OnTerminal& run = *on_terminal;
-  ASSERT_TRUE(run.wait_for("box> ")) << run.screen();
+  ASSERT_TRUE(run.wait_for("box> "))
+      << on_screen(run, fmt::format("{} never appeared", in_quotes("box> ")));
   ASSERT_NE(describe(run.mode()), describe(run.mode_before())) << why("never in raw mode");
   // An interactive shell ignores SIGTERM: isolate kills it after its grace.
   ASSERT_EQ(::kill(run.pid(), SIGTERM), 0);
-  EXPECT_TRUE(run.finish().has_value()) << run.screen();
+  EXPECT_TRUE(run.finish().has_value()) << on_screen(run, "isolate did not end after SIGTERM");
   expect_same_mode(run.mode_before(), run.mode());
 }
 
@@ -383,23 +420,28 @@ TEST_P(Terminal, LastOutputIsNotLostAtExit) {
   ASSERT_TRUE(run.output_waiting()) << why("no output at all");
   const UniqueFd container = open_pidfd(run.container_pid());
   ASSERT_TRUE(container.valid())
-      << why("isolate started no container; the terminal shows " + in_quotes(run.screen()));
+      << why("isolate started no container; it wrote " + in_quotes(run.terminal_text()) +
+             " to the terminal");
   ASSERT_TRUE(wait_for_exit(container, 5s)) << why("the container never finished writing");
-  EXPECT_EQ(run.finish(), 0);
-  EXPECT_EQ(std::count(run.screen().begin(), run.screen().end(), 'x'), 11000);
+  EXPECT_EQ(run.finish(), 0) << on_screen(run, "isolate did not end with status 0");
+  EXPECT_EQ(std::count(run.screen().begin(), run.screen().end(), 'x'), 11000)
+      << on_screen(run, "fewer or more than the 11000 x the container wrote reached the terminal");
   EXPECT_NE(run.screen().find("x\r\nthe-end\r\n"), std::string::npos)
-      << "the screen ends with: " << run.screen().substr(run.screen().size() - 100);
+      << on_screen(run, "the container's last line never reached the terminal");
 }
 // [drain-test]
 
 TEST_P(Terminal, NoTtyPassesTheTerminalStraightThroughWithoutControllingIt) {
   const auto on_terminal = isolate_on_terminal({"--no-tty", "sh", "-c", "tty; cut -d' ' -f6,7 /proc/self/stat"});
   OnTerminal& run = *on_terminal;
-  EXPECT_EQ(run.finish(), 0) << run.screen();
+  EXPECT_EQ(run.finish(), 0)
+      << on_screen(run, fmt::format("isolate did not end with status {}", 0));
   // stdin is the invoker's terminal, but not the controlling one: session
   // and tty_nr in /proc/self/stat say "my own session, no terminal".
-  EXPECT_NE(run.screen().find("not a tty"), std::string::npos) << run.screen();
-  EXPECT_NE(run.screen().find("1 0"), std::string::npos) << run.screen();
+  EXPECT_NE(run.screen().find("not a tty"), std::string::npos)
+      << on_screen(run, fmt::format("{} never appeared", in_quotes("not a tty")));
+  EXPECT_NE(run.screen().find("1 0"), std::string::npos)
+      << on_screen(run, fmt::format("{} never appeared", in_quotes("1 0")));
 }
 
 // In a session of its own, the container is out of the reach of the
@@ -408,16 +450,19 @@ TEST_P(Terminal, NoTtyCtrlCStillReachesTheContainer) {
   const auto on_terminal = isolate_on_terminal({"--no-tty", "--init", "cat"});
   OnTerminal& run = *on_terminal;
   run.type("hello\n");
-  ASSERT_TRUE(run.wait_for("hello\r\nhello\r\n")) << "cat never ran\n" << run.screen();
+  ASSERT_TRUE(run.wait_for("hello\r\nhello\r\n")) << on_screen(run, "cat never echoed hello");
   run.type("\x03");
-  EXPECT_EQ(run.finish(), 128 + SIGINT) << run.screen();
+  EXPECT_EQ(run.finish(), 128 + SIGINT)
+      << on_screen(run, fmt::format("isolate did not end with status {}", 128 + SIGINT));
 }
 
 TEST_P(Terminal, TtyGivesAPseudoTerminalEvenWithoutOne) {
   const auto on_terminal = isolate_on_terminal({"--tty", "tty"}, OnTerminal::Stdio::kNullInput);
   OnTerminal& run = *on_terminal;
-  EXPECT_EQ(run.finish(), 0) << run.screen();
-  EXPECT_NE(run.screen().find("/dev/pts/0"), std::string::npos) << run.screen();
+  EXPECT_EQ(run.finish(), 0)
+      << on_screen(run, fmt::format("isolate did not end with status {}", 0));
+  EXPECT_NE(run.screen().find("/dev/pts/0"), std::string::npos)
+      << on_screen(run, fmt::format("{} never appeared", in_quotes("/dev/pts/0")));
   // isolate's stdin is no terminal, so it leaves the invoker's mode alone.
   expect_same_mode(run.mode_before(), run.mode());
 }

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fmt/core.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <optional>
 #include <pwd.h>
@@ -64,6 +65,19 @@ Words map_of(pid_t pid, const char* file) {
   return words(read_file(fmt::format("/proc/{}/{}", pid, file)));
 }
 
+/// The reason when the map \p file of \p pid, read from the host, is not \p expected.
+std::string map_differs(pid_t pid, const char* file, const Words& expected) {
+  return why(fmt::format("the container's {} reads \"{}\", expected \"{}\"", file,
+                         fmt::join(map_of(pid, file), " "), fmt::join(expected, " ")));
+}
+
+/// The reason when \p path in \p pid's root is not owned by \p expected on the host.
+std::string owner_differs(pid_t pid, const char* path, HostOwner expected) {
+  const HostOwner owner = host_owner(pid, path);
+  return why(fmt::format("{} in the container belongs to {}:{} on the host, expected {}:{}", path,
+                         owner.uid, owner.gid, expected.uid, expected.gid));
+}
+
 /// Skips a test that needs host root, for \p reason.
 #define SKIP_UNLESS_HOST_ROOT(reason)                                                             \
   if (runs_in_user_namespace()) {                                                                 \
@@ -79,12 +93,16 @@ TEST(IdRanges, RootMapsContainerIdsOntoTheSameHostIds) {
   SKIP_UNLESS_HOST_ROOT(kToMapOtherIds);
   Running running = start_container({}, {});
   const pid_t container = container_pid(running.pid());
-  ASSERT_GT(container, 0);
-  EXPECT_EQ(map_of(container, "uid_map"), (Words{"0", "0", "65536"}));
-  EXPECT_EQ(map_of(container, "gid_map"), (Words{"0", "0", "65536"}));
+  ASSERT_GT(container, 0) << why("isolate has no container process");
+  EXPECT_EQ(map_of(container, "uid_map"), (Words{"0", "0", "65536"}))
+      << map_differs(container, "uid_map", Words{"0", "0", "65536"});
+  EXPECT_EQ(map_of(container, "gid_map"), (Words{"0", "0", "65536"}))
+      << map_differs(container, "gid_map", Words{"0", "0", "65536"});
   // apt and su drop their groups: setgroups must stay allowed.
-  EXPECT_EQ(read_file(fmt::format("/proc/{}/setgroups", container)), "allow\n");
-  EXPECT_EQ(host_owner(container, "/tmp/owned"), (HostOwner{1000, 1000}));
+  EXPECT_EQ(read_file(fmt::format("/proc/{}/setgroups", container)), "allow\n")
+      << why("the container's setgroups is not \"allow\": as root, leave it allowed");
+  EXPECT_EQ(host_owner(container, "/tmp/owned"), (HostOwner{1000, 1000}))
+      << owner_differs(container, "/tmp/owned", HostOwner{1000, 1000});
   stop(running);
 }
 
@@ -92,12 +110,16 @@ TEST(IdRanges, UsernsRemapShiftsEveryIdOntoTheGivenBase) {
   SKIP_UNLESS_HOST_ROOT(kToMapOtherIds);
   Running running = start_container({}, {"--userns-remap", "500000000"});
   const pid_t container = container_pid(running.pid());
-  ASSERT_GT(container, 0);
-  EXPECT_EQ(map_of(container, "uid_map"), (Words{"0", "500000000", "65536"}));
-  EXPECT_EQ(map_of(container, "gid_map"), (Words{"0", "500000000", "65536"}));
+  ASSERT_GT(container, 0) << why("isolate has no container process");
+  EXPECT_EQ(map_of(container, "uid_map"), (Words{"0", "500000000", "65536"}))
+      << map_differs(container, "uid_map", Words{"0", "500000000", "65536"});
+  EXPECT_EQ(map_of(container, "gid_map"), (Words{"0", "500000000", "65536"}))
+      << map_differs(container, "gid_map", Words{"0", "500000000", "65536"});
   // Container root really is host uid 500000000, and its uid 1000 is 500001000.
-  EXPECT_EQ(host_owner(container, "/proc/1"), (HostOwner{500000000, 500000000}));
-  EXPECT_EQ(host_owner(container, "/tmp/owned"), (HostOwner{500001000, 500001000}));
+  EXPECT_EQ(host_owner(container, "/proc/1"), (HostOwner{500000000, 500000000}))
+      << owner_differs(container, "/proc/1", HostOwner{500000000, 500000000});
+  EXPECT_EQ(host_owner(container, "/tmp/owned"), (HostOwner{500001000, 500001000}))
+      << owner_differs(container, "/tmp/owned", HostOwner{500001000, 500001000});
   stop(running);
 }
 
@@ -215,17 +237,18 @@ TEST(IdRanges, RootlessWithSubordinateIdsGetsThemThroughNewuidmap) {
   ASSERT_EQ(user.error(), "");
   Running running = start_container(as_user(user.uid(), user.gid()), {});
   const pid_t container = container_pid(running.pid());
-  ASSERT_GT(container, 0);
+  ASSERT_GT(container, 0) << why("isolate has no container process");
   // Root inside is the user; 1.. are its ranges, 65536 of the uids at most.
-  EXPECT_EQ(map_of(container, "uid_map"),
-            (Words{"0", std::to_string(user.uid()), "1", "1", std::to_string(kSubuidStart),
-                   "65536"}));
-  EXPECT_EQ(map_of(container, "gid_map"),
-            (Words{"0", std::to_string(user.gid()), "1", "1", std::to_string(kSubgidStart),
-                   "2000"}));
-  EXPECT_EQ(host_owner(container, "/tmp/owned"),
-            (HostOwner{static_cast<uid_t>(kSubuidStart + 999),
-                       static_cast<gid_t>(kSubgidStart + 999)}));
+  const Words uids = {"0", std::to_string(user.uid()), "1", "1", std::to_string(kSubuidStart),
+                      "65536"};
+  EXPECT_EQ(map_of(container, "uid_map"), uids) << map_differs(container, "uid_map", uids);
+  const Words gids = {"0", std::to_string(user.gid()), "1", "1", std::to_string(kSubgidStart),
+                      "2000"};
+  EXPECT_EQ(map_of(container, "gid_map"), gids) << map_differs(container, "gid_map", gids);
+  const HostOwner owned{static_cast<uid_t>(kSubuidStart + 999),
+                        static_cast<gid_t>(kSubgidStart + 999)};
+  EXPECT_EQ(host_owner(container, "/tmp/owned"), owned)
+      << owner_differs(container, "/tmp/owned", owned);
   // What the container saw: two lines, before "ready".
   const std::string out = running.out_so_far();
   EXPECT_TRUE(out.ends_with(fmt::format("{:>10} {:>10} {:>10}\n{:>10} {:>10} {:>10}\nready\n", 0,
@@ -262,8 +285,9 @@ TEST(EtcFiles, HostnameAndHostsAreTheContainersAndTheRootfsKeepsItsOwn) {
                    "127.0.0.1\tlocalhost\n"
                    "::1\tlocalhost ip6-localhost ip6-loopback\n"
                    "127.0.1.1\tbox\n");
-  EXPECT_EQ(read_file(rootfs + "/etc/hosts"), hosts_before);
-  EXPECT_EQ(read_file(rootfs + "/etc/hostname"), hostname_before);
+  EXPECT_EQ(read_file(rootfs + "/etc/hosts"), hosts_before) << why("the rootfs's /etc/hosts changed");
+  EXPECT_EQ(read_file(rootfs + "/etc/hostname"), hostname_before)
+      << why("the rootfs's /etc/hostname changed");
 }
 
 TEST(EtcFiles, HostsNamesTheVethAddress) {

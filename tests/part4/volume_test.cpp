@@ -77,7 +77,8 @@ TEST(Volumes, FileWrittenInsideAReadWriteVolumeAppearsOnTheHost) {
       isolate_sh({"--volume", volume(dir)}, "cat /tmp/vol/from-host && echo inside > /tmp/vol/new");
   EXPECT_EQ(r.code(), 0) << exited(r, 0);
   EXPECT_EQ(r.out, "host\n") << printed(r, "host\n");
-  EXPECT_EQ(read_file(dir.path() + "/new"), "inside\n");
+  EXPECT_EQ(read_file(dir.path() + "/new"), "inside\n")
+      << after(r, "the file written in the volume is not on the host");
 }
 
 TEST(Volumes, MissingContainerDirIsMadeInTheWritableLayer) {
@@ -86,7 +87,8 @@ TEST(Volumes, MissingContainerDirIsMadeInTheWritableLayer) {
   const Result r = isolate_sh({"--volume", dir.path() + ":/srv/new/data"},
                               "echo deep > /srv/new/data/file");
   EXPECT_EQ(r.code(), 0) << exited(r, 0);
-  EXPECT_EQ(read_file(dir.path() + "/file"), "deep\n");
+  EXPECT_EQ(read_file(dir.path() + "/file"), "deep\n")
+      << after(r, "the file written in the volume is not on the host");
   EXPECT_FALSE(std::filesystem::exists(rootfs + "/srv")) << why("the host's rootfs was written");
 }
 
@@ -103,8 +105,10 @@ TEST(Volumes, ReadOnlyVolumeRefusesWritesWithErofs) {
     EXPECT_NE(line.find("Read-only file system"), std::string::npos)
         << did_not_say(r, "Read-only file system");
   }
-  EXPECT_EQ(read_file(dir.path() + "/kept"), "host\n");
-  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/new"));
+  EXPECT_EQ(read_file(dir.path() + "/kept"), "host\n")
+      << after(r, "a file of the read-only volume changed on the host");
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/new"))
+      << after(r, "a file was made in the read-only volume");
 }
 
 TEST(Volumes, ReadOnlyCoversMountsBelowTheHostDirectoryToo) {
@@ -120,7 +124,8 @@ TEST(Volumes, ReadOnlyCoversMountsBelowTheHostDirectoryToo) {
                               "touch /tmp/vol/below/new; grep ' /tmp/vol' /proc/self/mountinfo");
   EXPECT_NE(r.err.find("Read-only file system"), std::string::npos)
       << did_not_say(r, "Read-only file system");
-  EXPECT_FALSE(std::filesystem::exists(below + "/new"));
+  EXPECT_FALSE(std::filesystem::exists(below + "/new"))
+      << after(r, "a file was made in a mount below the read-only volume");
   // Both mounts, the volume and the one below it, read-only.
   const std::string mountinfo = r.out;
   for (const std::string point : {"/tmp/vol", "/tmp/vol/below"}) {
@@ -151,7 +156,8 @@ TEST(Volumes, MountIsNosuidNodevPrivateAndInvisibleToTheHost) {
       << after(r, "the volume is mounted " + in_quotes(fields[5]) + ", without nodev");
   // Optional fields (shared:N, master:N) sit between the options and "-".
   EXPECT_EQ(fields[6], "-") << after(r, "the volume is tied to a peer group:");
-  EXPECT_EQ(read_file("/proc/self/mountinfo"), host_mounts);
+  EXPECT_EQ(read_file("/proc/self/mountinfo"), host_mounts)
+      << after(r, "the host's mount table changed");
 }
 
 TEST(Volumes, RelativeHostDirIsTakenFromTheWorkingDirectory) {
