@@ -52,7 +52,8 @@ void leave_stale_queue(const std::string& name, const std::string& message) {
   const mqd_t queue = ::mq_open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600, &attributes);
   ASSERT_NE(queue, -1)
       << why(fmt::format("the test could not make queue {}: {}", name, std::strerror(errno)));
-  ASSERT_EQ(::mq_send(queue, message.data(), message.size(), 0), 0) << std::strerror(errno);
+  ASSERT_EQ(::mq_send(queue, message.data(), message.size(), 0), 0)
+      << why(fmt::format("the test could not send to {}: {}", name, std::strerror(errno)));
   ::mq_close(queue);
 }
 
@@ -157,9 +158,10 @@ TEST_F(InvokeNs, ChildDyingWithoutSendingEndsTheWaitAtOnce) {
   const std::string marker = "Parent: started child ";
   const std::string& out = running.out_so_far();
   const std::size_t at = out.find(marker);
-  ASSERT_NE(at, std::string::npos) << out;
+  ASSERT_NE(at, std::string::npos) << has_not_printed(running, marker);
   const pid_t child = std::stoi(out.substr(at + marker.size()));
-  ASSERT_EQ(::kill(child, SIGKILL), 0) << std::strerror(errno);
+  ASSERT_EQ(::kill(child, SIGKILL), 0)
+      << why(fmt::format("the test could not kill the child {}: {}", child, std::strerror(errno)));
   const Result r = running.finish();
   EXPECT_EQ(r.code(), 1) << exited(r, 1);
   EXPECT_NE(r.err.find("the child ended (killed by SIGKILL) before sending"), std::string::npos)
@@ -246,7 +248,7 @@ TEST_P(InvokeNsReplacedQueue, FormerOwnerLeavesTheNameAlone) {
       << lacks(b, "removed a stale queue");
   leave_stale_queue(queue_, "the third queue");
   const ino_t third = queue_inode(queue_);
-  ASSERT_NE(third, 0U);
+  ASSERT_NE(third, 0U) << why("the test could not make the third queue");
 
   if (GetParam() == SIGKILL) {
     a.send_signal(SIGKILL);
