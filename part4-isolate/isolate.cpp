@@ -352,6 +352,27 @@ nslab::ExitStatus supervise(nslab::Child& child, nslab::SignalFd& signals,
 }
 // [supervise]
 
+// [host-end]
+/// --net veth: creates the pair, its other end in the namespace of
+/// \p child_pid, and configures the host end; then the subnet lock can go.
+/// Nothing for the other modes.
+std::optional<nslab::net::HostEnd> make_host_end(const NetworkPlan& network, HostNetwork& host,
+                                                 pid_t child_pid, const Steps& step,
+                                                 const nslab::Narrator& say) {
+  if (network.mode != NetMode::kVeth) {
+    return std::nullopt;
+  }
+  std::optional<nslab::net::HostEnd> host_end(step("create the veth pair", [&] {
+    return nslab::net::set_up_host_end(*host.route, child_pid, *network.subnet);
+  }));
+  host.lock.reset(); // the /30 is visibly taken now
+  say.parent("{} {}/30 UP <-> eth0 {}/30 in the container", host_end->name(),
+             nslab::net::format_ipv4(network.subnet->host_address()),
+             nslab::net::format_ipv4(network.subnet->container_address()));
+  return host_end;
+}
+// [host-end]
+
 // [parent-main]
 int run(const Options& options) {
   const nslab::Narrator say(options.verbose);
@@ -390,19 +411,9 @@ int run(const Options& options) {
   // If anything below throws, ~Child kills the waiting child.
   step(ids.newuidmap.empty() ? "write uid_map, setgroups, gid_map" : "run newuidmap, newgidmap",
        [&] { apply_id_maps(child.pid(), ids); });
-  // [host-end]
   // Declared after the child, so on every way out the pair is deleted first.
-  std::optional<nslab::net::HostEnd> host_end;
-  if (network.mode == NetMode::kVeth) {
-    host_end.emplace(step("create the veth pair", [&] {
-      return nslab::net::set_up_host_end(*host.route, child.pid(), *network.subnet);
-    }));
-    host.lock.reset(); // the /30 is visibly taken now
-    say.parent("{} {}/30 UP <-> eth0 {}/30 in the container", host_end->name(),
-               nslab::net::format_ipv4(network.subnet->host_address()),
-               nslab::net::format_ipv4(network.subnet->container_address()));
-  }
-  // [host-end]
+  const std::optional<nslab::net::HostEnd> host_end =
+      make_host_end(network, host, child.pid(), step, say);
   if (limits) {
     step("move the container into its cgroup", [&] { limits->join(child.pid()); });
   }
