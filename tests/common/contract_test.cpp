@@ -9,8 +9,10 @@
 #include "why.hpp"
 
 #include <cctype>
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -97,7 +99,12 @@ TEST_P(Contract, MissingCommandGives127WithOneLine) {
 INSTANTIATE_TEST_SUITE_P(
     Programs, Contract,
     ::testing::Values(Program{"uts-demo", {}, {}}, Program{"ipc-checkpoint", {"-d", "0"}, {}},
-                      Program{"invoke_ns", {"-i", "no", "--"}, "hi\n"},
+                      // A queue of this test process's own: the default name
+                      // would clash with a run of invoke_ns in a test beside it.
+                      Program{"invoke_ns",
+                              {"-i", "no", "-q", fmt::format("/nslab-contract-{}", ::getpid()),
+                               "--"},
+                              "hi\n"},
                       Program{"isolate", {}, {}, true}),
     [](const ::testing::TestParamInfo<Program>& tested) { return camel_case(tested.param.name); });
 
