@@ -40,6 +40,7 @@ using namespace std::chrono_literals;
 using nslab::testing::Command;
 using nslab::testing::LinkMonitor;
 using nslab::testing::Result;
+using nslab::testing::in_quotes;
 using nslab::testing::why;
 namespace net = nslab::net;
 
@@ -62,22 +63,48 @@ void enter_sandbox() {
   nslab::check(::unshare(CLONE_NEWNET), "unshare", "CLONE_NEWNET");
 }
 
+/// The sentence of the child's first failure: its `Why:` line (and the
+/// lines under it), else GoogleTest's own first line.
+std::string first_failure_in_this_process() {
+  const ::testing::TestResult& result =
+      *::testing::UnitTest::GetInstance()->current_test_info()->result();
+  for (int i = 0; i < result.total_part_count(); ++i) {
+    if (!result.GetTestPartResult(i).failed()) {
+      continue;
+    }
+    const std::string message = result.GetTestPartResult(i).message();
+    const std::size_t at = message.find("Why: ");
+    return at == std::string::npos ? message.substr(0, message.find('\n'))
+                                   : message.substr(at + 5);
+  }
+  return "";
+}
+
 /// Runs \p body in a child process inside a sandbox. GoogleTest prints the
-/// child's failures as they happen; the exit status carries them here.
+/// child's failures as they happen; the first one's sentence comes back
+/// over a pipe, to be this check's reason.
 void in_sandbox(const std::function<void()>& body) {
+  nslab::Pipe failure = nslab::make_pipe();
   nslab::Child sandbox = nslab::clone_child(0, [&] {
     try {
       enter_sandbox();
       body();
     } catch (const std::exception& error) {
-      ADD_FAILURE() << "exception in the sandbox: " << error.what();
+      ADD_FAILURE() << why(fmt::format("the sandbox stopped: {}", error.what()));
     }
     std::fflush(stdout);
+    const std::string sentence = first_failure_in_this_process();
+    (void)!::write(failure.write_end.get(), sentence.data(), sentence.size());
     return ::testing::Test::HasFailure() ? 1 : 0;
   });
+  failure.write_end.reset();
   const auto status = sandbox.wait_for(30s);
   ASSERT_TRUE(status.has_value()) << why("the sandbox did not finish within 30 s");
-  EXPECT_EQ(*status, nslab::ExitStatus::exited(0)) << why("the sandbox reported failures (above)");
+  char sentence[4096];
+  const ssize_t got = ::read(failure.read_end.get(), sentence, sizeof sentence);
+  EXPECT_EQ(*status, nslab::ExitStatus::exited(0))
+      << why(got > 0 ? std::string(sentence, static_cast<std::size_t>(got))
+                     : std::string("the sandbox failed without a report"));
 }
 
 /// A process in a network namespace of its own, like isolate's child: it
@@ -215,11 +242,16 @@ TEST(VethPair, PeerIsBornInsideTheContainerAsEth0) {
         route.create_veth_pair(name, "eth0", net::TargetNetns::of_process(container.pid()));
 
     const std::string here = ip({"-d", "-o", "link", "show"});
-    EXPECT_NE(here.find(fmt::format("{}: {}@", index, name)), std::string::npos) << here;
-    EXPECT_NE(here.find("veth"), std::string::npos) << here;
-    EXPECT_EQ(here.find("eth0"), std::string::npos) << "the peer was on this side:\n" << here;
+    EXPECT_NE(here.find(fmt::format("{}: {}@", index, name)), std::string::npos)
+        << why(fmt::format("the host end {} is not link {} on the host side, as create_veth_pair "
+                           "returned", name, index));
+    EXPECT_NE(here.find("veth"), std::string::npos) << why("the link made is not a veth");
+    EXPECT_EQ(here.find("eth0"), std::string::npos)
+        << why("the peer eth0 was born on the host side, not in the container");
     const std::string inside = ip_inside(container, {"-o", "link", "show"});
-    EXPECT_NE(inside.find(fmt::format("eth0@if{}:", index)), std::string::npos) << inside;
+    EXPECT_NE(inside.find(fmt::format("eth0@if{}:", index)), std::string::npos)
+        << why(fmt::format("the container has no eth0 paired with link {}: {}", index,
+                           in_quotes(inside)));
   });
 }
 
@@ -228,10 +260,12 @@ TEST(VethPair, PeerNamespaceCanBeGivenAsADescriptor) {
     Container container;
     const nslab::UniqueFd netns(
         ::open(fmt::format("/proc/{}/ns/net", container.pid()).c_str(), O_RDONLY | O_CLOEXEC));
-    ASSERT_TRUE(netns.valid());
+    ASSERT_TRUE(netns.valid()) << why("the test could not open the container's netns");
     net::RouteSocket route;
     route.create_veth_pair("nsl-fd", "eth0", net::TargetNetns::from_fd(netns.get()));
-    EXPECT_NE(ip_inside(container, {"-o", "link"}).find("eth0@if"), std::string::npos);
+    EXPECT_NE(ip_inside(container, {"-o", "link"}).find("eth0@if"), std::string::npos)
+        << why("given the namespace as a descriptor (IFLA_NET_NS_FD), the peer eth0 is not in "
+               "the container");
   });
 }
 
@@ -242,19 +276,26 @@ TEST(VethPair, BothEndsGetTheirAddressAndComeUpWithoutADefaultRoute) {
     Container container([subnet] { net::set_up_container_end(subnet); });
     const net::HostEnd host_end = net::set_up_host_end(route, container.pid(), subnet);
     const std::string& name = host_end.name();
-    ASSERT_EQ(container.release(), "ok");
+    const std::string report = container.release();
+    ASSERT_EQ(report, "ok") << why("setting up the container's end failed: " + report);
 
     EXPECT_NE(ip({"-o", "-4", "addr", "show", "dev", name}).find(inet(subnet.host_address())),
-              std::string::npos);
-    EXPECT_NE(ip({"-o", "link", "show", "dev", name}).find("state UP"), std::string::npos);
+              std::string::npos)
+        << why(fmt::format("the host end has not {}", inet(subnet.host_address())));
+    EXPECT_NE(ip({"-o", "link", "show", "dev", name}).find("state UP"), std::string::npos)
+        << why("the host end is not up");
     const std::string addresses = ip_inside(container, {"-o", "-4", "addr", "show", "dev", "eth0"});
-    EXPECT_NE(addresses.find(inet(subnet.container_address())), std::string::npos) << addresses;
+    EXPECT_NE(addresses.find(inet(subnet.container_address())), std::string::npos)
+        << why(fmt::format("the container's eth0 has not {}", inet(subnet.container_address())));
     EXPECT_NE(ip_inside(container, {"-o", "link", "show", "dev", "eth0"}).find("state UP"),
-              std::string::npos);
+              std::string::npos)
+        << why("the container's eth0 is not up");
     const std::string loopback = ip_inside(container, {"-o", "link", "show", "dev", "lo"});
-    EXPECT_NE(loopback.find(",UP,LOWER_UP>"), std::string::npos) << loopback;
+    EXPECT_NE(loopback.find(",UP,LOWER_UP>"), std::string::npos)
+        << why("the container's lo is not up");
     const std::string routes = ip_inside(container, {"-4", "route", "show", "table", "all"});
-    EXPECT_EQ(routes.find("default"), std::string::npos) << routes;
+    EXPECT_EQ(routes.find("default"), std::string::npos)
+        << why("the container has a default route");
 
     const Result pinged = run_here(inside(
         container, {"busybox", "ping", "-c", "1", "-W", "5", net::format_ipv4(subnet.host_address())}));
@@ -271,8 +312,10 @@ TEST(VethPair, HostEndDisappearsWithTheContainersNamespace) {
     const int index =
         route.create_veth_pair(name, "eth0", net::TargetNetns::of_process(container.pid()));
     container.stop(); // as if isolate and its child were killed right after the create
-    EXPECT_TRUE(monitor.wait_for_removal(index, 5s)) << "no RTM_DELLINK for " << name;
-    EXPECT_EQ(ip({"-o", "link"}).find(name), std::string::npos);
+    EXPECT_TRUE(monitor.wait_for_removal(index, 5s))
+        << why(fmt::format("the kernel did not delete {} with the container's namespace", name));
+    EXPECT_EQ(ip({"-o", "link"}).find(name), std::string::npos)
+        << why(fmt::format("{} outlived the container's namespace", name));
   });
 }
 
@@ -285,11 +328,14 @@ TEST(VethPair, HostEndDeletesThePairAtOnceWhenDestroyed) {
     {
       const net::HostEnd host_end = net::set_up_host_end(route, container.pid(), subnet);
       name = host_end.name();
-      ASSERT_NE(ip({"-o", "link"}).find(name), std::string::npos);
+      ASSERT_NE(ip({"-o", "link"}).find(name), std::string::npos)
+          << why(fmt::format("set_up_host_end made no {}", name));
     }
     // No waiting: the kernel's own clean-up is asynchronous, this is not.
-    EXPECT_EQ(ip({"-o", "link"}).find(name), std::string::npos);
-    EXPECT_EQ(ip_inside(container, {"-o", "link"}).find("eth0"), std::string::npos);
+    EXPECT_EQ(ip({"-o", "link"}).find(name), std::string::npos)
+        << why(fmt::format("{} outlived its HostEnd", name));
+    EXPECT_EQ(ip_inside(container, {"-o", "link"}).find("eth0"), std::string::npos)
+        << why("the container's eth0 outlived the HostEnd");
   });
 }
 
@@ -310,7 +356,8 @@ TEST(VethPair, HostEndDeletesThePairWhenAnotherProcessHoldsTheNamespace) {
       container.stop(); // its last process is gone; the holder keeps the namespace
     } // ~HostEnd here, before the holder closes
     // No waiting: with the namespace held, only HostEnd could have deleted it.
-    EXPECT_EQ(ip({"-o", "link"}).find(name), std::string::npos) << name << " was left";
+    EXPECT_EQ(ip({"-o", "link"}).find(name), std::string::npos)
+        << why(fmt::format("{} was left while another process held the namespace", name));
   });
 }
 
@@ -320,15 +367,15 @@ TEST(VethPair, PeerNamespaceIsAliveWhileAnythingHoldsIt) {
     net::RouteSocket route;
     const int index =
         route.create_veth_pair("nsl-alive", "eth0", net::TargetNetns::of_process(container.pid()));
-    EXPECT_TRUE(route.peer_namespace_alive(index)) << "with the container running";
+    EXPECT_TRUE(route.peer_namespace_alive(index)) << why("the peer namespace is not alive with the container running");
     nslab::UniqueFd holder(nslab::check(
         ::open(fmt::format("/proc/{}/ns/net", container.pid()).c_str(), O_RDONLY | O_CLOEXEC),
         "open", "the container's netns"));
     container.stop();
-    EXPECT_TRUE(route.peer_namespace_alive(index)) << "with the namespace held open";
+    EXPECT_TRUE(route.peer_namespace_alive(index)) << why("the peer namespace is not alive while held open");
     holder.reset();
     // The kernel may or may not have deleted the pair yet: dying either way.
-    EXPECT_FALSE(route.peer_namespace_alive(index)) << "with nothing holding the namespace";
+    EXPECT_FALSE(route.peer_namespace_alive(index)) << why("the peer namespace is alive with nothing holding it");
   });
 }
 
@@ -340,7 +387,8 @@ TEST(VethPair, HostEndToleratesAPairTheKernelRemovedFirst) {
     const net::HostEnd host_end =
         net::set_up_host_end(route, container.pid(), net::parse_subnet("169.254.7.4/30"));
     container.stop();
-    EXPECT_TRUE(monitor.wait_for_removal(host_end.index(), 5s));
+    EXPECT_TRUE(monitor.wait_for_removal(host_end.index(), 5s))
+        << why("the kernel did not remove the pair with the container's namespace");
   }); // ~HostEnd gets ENODEV here, and must neither throw nor abort
 }
 
