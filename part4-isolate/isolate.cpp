@@ -8,6 +8,12 @@
 // directory, mounts never propagate to the host, the old root leaves no
 // directory behind, lo comes up, and the exit status tells what happened.
 //
+// Like docker run, it is a sandbox too: what runs inside may not change the
+// host. The container writes to a private layer over a read-only rootfs,
+// keeps Docker's 14 capabilities, runs under a seccomp filter, sees kernel
+// files read-only or masked, and has a session and a keyring of its own
+// (the hardening steps in container_main).
+//
 // The order matters throughout; mounts.hpp explains the mount steps.
 
 #include "cgroup.hpp"
