@@ -16,6 +16,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fmt/core.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <iterator>
 #include <poll.h>
@@ -32,6 +33,12 @@ using namespace std::chrono_literals;
 namespace cgroup = isolate::cgroup;
 
 bool exists(const std::string& path) { return std::filesystem::exists(path); }
+
+/// The reason when the file at \p path does not read \p expected.
+std::string reads(const std::string& path, std::string_view expected) {
+  return why(fmt::format("{} reads {}, expected {}", path, in_quotes(read_file(path)),
+                         in_quotes(expected)));
+}
 
 /// The value of the line "KEY VALUE" in a flat-keyed cgroup file.
 std::uint64_t keyed_value(const std::string& text, const std::string& key) {
@@ -160,8 +167,10 @@ TEST(CgroupFakeTree, V2EnablesControllersThenMakesLimitsJoinsAndRemoves) {
                         "isolate-test", recorder.trace());
     EXPECT_EQ(recorder.commands,
               (Words{fmt::format("echo +memory +pids > {}/cgroup.subtree_control", top),
-                     fmt::format("mkdir {}", box), fmt::format("mkdir {}", leaf)}));
-    EXPECT_EQ(read_file(top + "/cgroup.subtree_control"), "+memory +pids");
+                     fmt::format("mkdir {}", box), fmt::format("mkdir {}", leaf)}))
+        << why(fmt::format("the cgroup module ran {}", fmt::join(recorder.commands, "; ")));
+    EXPECT_EQ(read_file(top + "/cgroup.subtree_control"), "+memory +pids")
+        << reads(top + "/cgroup.subtree_control", "+memory +pids");
     EXPECT_EQ(made.directories(), Words{box});
 
     add_files(box, {"cgroup.procs", "cgroup.kill", "memory.max", "memory.swap.max", "pids.max",
@@ -175,12 +184,18 @@ TEST(CgroupFakeTree, V2EnablesControllersThenMakesLimitsJoinsAndRemoves) {
                      fmt::format("echo 0 > {}/memory.swap.max", box),
                      fmt::format("echo 32 > {}/pids.max", box),
                      fmt::format("echo 50000 100000 > {}/cpu.max", box),
-                     fmt::format("echo 4242 > {}/cgroup.procs", leaf)}));
-    EXPECT_EQ(read_file(box + "/memory.max"), "33554432");
-    EXPECT_EQ(read_file(box + "/memory.swap.max"), "0");
-    EXPECT_EQ(read_file(box + "/pids.max"), "32");
-    EXPECT_EQ(read_file(box + "/cpu.max"), "50000 100000");
-    EXPECT_EQ(read_file(leaf + "/cgroup.procs"), "4242");
+                     fmt::format("echo 4242 > {}/cgroup.procs", leaf)}))
+        << why(fmt::format("the cgroup module ran {}", fmt::join(recorder.commands, "; ")));
+    EXPECT_EQ(read_file(box + "/memory.max"), "33554432")
+        << reads(box + "/memory.max", "33554432");
+    EXPECT_EQ(read_file(box + "/memory.swap.max"), "0")
+        << reads(box + "/memory.swap.max", "0");
+    EXPECT_EQ(read_file(box + "/pids.max"), "32")
+        << reads(box + "/pids.max", "32");
+    EXPECT_EQ(read_file(box + "/cpu.max"), "50000 100000")
+        << reads(box + "/cpu.max", "50000 100000");
+    EXPECT_EQ(read_file(leaf + "/cgroup.procs"), "4242")
+        << reads(leaf + "/cgroup.procs", "4242");
     EXPECT_EQ(read_file(box + "/cgroup.procs"), "") << why("the limits' level holds no process");
 
     write_file(box + "/memory.events", "low 0\nhigh 0\nmax 7\noom 1\noom_kill 1\noom_group_kill 0\n");
@@ -194,8 +209,10 @@ TEST(CgroupFakeTree, V2EnablesControllersThenMakesLimitsJoinsAndRemoves) {
     EXPECT_THROW(made.remove(), nslab::Error);
     EXPECT_EQ(recorder.commands, (Words{fmt::format("echo 1 > {}/cgroup.kill", box),
                                         fmt::format("rmdir {}/made-inside", leaf),
-                                        fmt::format("rmdir {}", leaf)}));
-    EXPECT_EQ(read_file(box + "/cgroup.kill"), "1");
+                                        fmt::format("rmdir {}", leaf)}))
+        << why(fmt::format("the cgroup module ran {}", fmt::join(recorder.commands, "; ")));
+    EXPECT_EQ(read_file(box + "/cgroup.kill"), "1")
+        << reads(box + "/cgroup.kill", "1");
     remove_files(leaf);
     remove_files(box);
   }
@@ -222,7 +239,8 @@ TEST(CgroupFakeTree, V2DelegatedMovesItsProcessesIntoALeafFirst) {
                    fmt::format("echo 4343 > {}/supervisor/cgroup.procs", own),
                    fmt::format("echo +pids > {}/cgroup.subtree_control", own),
                    fmt::format("mkdir {}/isolate-test", own),
-                   fmt::format("mkdir {}/isolate-test/container", own)}));
+                   fmt::format("mkdir {}/isolate-test/container", own)}))
+      << why(fmt::format("the cgroup module ran {}", fmt::join(recorder.commands, "; ")));
 }
 
 TEST(CgroupFakeTree, V1WritesEachControllerInItsOwnTree) {
@@ -254,7 +272,8 @@ TEST(CgroupFakeTree, V1WritesEachControllerInItsOwnTree) {
                    fmt::format("echo 16777216 > {}/memory.memsw.limit_in_bytes", box_memory),
                    fmt::format("echo 8 > {}/pids.max", box_pids),
                    fmt::format("echo 77 > {}/container/cgroup.procs", box_memory),
-                   fmt::format("echo 77 > {}/container/cgroup.procs", box_pids)}));
+                   fmt::format("echo 77 > {}/container/cgroup.procs", box_pids)}))
+      << why(fmt::format("the cgroup module ran {}", fmt::join(recorder.commands, "; ")));
   // v1 counts an OOM kill only in the cgroup of its victim: the leaf.
   write_file(box_memory + "/container/memory.oom_control",
              "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
@@ -268,9 +287,10 @@ TEST(CgroupFakeTree, V1WritesEachControllerInItsOwnTree) {
   EXPECT_EQ(recorder.commands,
             (Words{fmt::format("rmdir {}/container", box_pids), fmt::format("rmdir {}", box_pids),
                    fmt::format("rmdir {}/container", box_memory),
-                   fmt::format("rmdir {}", box_memory)}));
-  EXPECT_FALSE(exists(box_memory));
-  EXPECT_FALSE(exists(box_pids));
+                   fmt::format("rmdir {}", box_memory)}))
+      << why(fmt::format("the cgroup module ran {}", fmt::join(recorder.commands, "; ")));
+  EXPECT_FALSE(exists(box_memory)) << why(box_memory + " was left behind");
+  EXPECT_FALSE(exists(box_pids)) << why(box_pids + " was left behind");
 }
 
 TEST(CgroupFakeTree, AMissingControllerIsAnErrorAndLeavesNothing) {
@@ -335,7 +355,7 @@ TEST(CgroupRealV2, JoinsKillsAndRemovesAPopulatedCgroup) {
     EXPECT_NE(read_file(fmt::format("/proc/{}/cgroup", victim.pid())).find(name + "/container"),
               std::string::npos);
     made.remove(); // kills the sleeper, then waits for its cgroup to empty
-    EXPECT_FALSE(exists(box));
+    EXPECT_FALSE(exists(box)) << why(box + " was left behind");
     EXPECT_EQ(recorder.commands.at(recorder.commands.size() - 3),
               fmt::format("echo 1 > {}/cgroup.kill", box));
   }
@@ -436,7 +456,8 @@ TEST_F(CgroupLimits, AForkBombCannotGrowPastThePidsLimit) {
       "sh -c 'while sleep 30 & do :; done' 2>/dev/null; echo contained; read line || :");
   ASSERT_TRUE(running.wait_for_output("contained\n")) << never_printed(running, "contained\n");
   const std::string box = directory_for(running.pid(), "pids");
-  EXPECT_EQ(read_file(box + "/pids.max"), "32\n");
+  EXPECT_EQ(read_file(box + "/pids.max"), "32\n")
+      << reads(box + "/pids.max", "32\n");
   EXPECT_LE(std::stoull(read_file(box + "/pids.peak")), 32U);
   // Refused forks are counted where the fork was tried (v1: the leaf) or
   // for the whole subtree (v2: the leaf has no pids files of its own).
@@ -464,7 +485,7 @@ TEST_F(CgroupLimits, AForkBombCannotGrowPastThePidsLimit) {
     EXPECT_TRUE(wait_for_exit(process, 5s))
         << why("a process of the fork bomb outlived the container by 5 s");
   }
-  EXPECT_FALSE(exists(box));
+  EXPECT_FALSE(exists(box)) << why(box + " was left behind");
 }
 
 TEST_F(CgroupLimits, CpusSetsTheQuota) {
@@ -473,10 +494,13 @@ TEST_F(CgroupLimits, CpusSetsTheQuota) {
   ASSERT_TRUE(running.wait_for_output("ready\n")) << never_printed(running, "ready\n");
   const std::string box = directory_for(running.pid(), "cpu");
   if (v2()) {
-    EXPECT_EQ(read_file(box + "/cpu.max"), "25000 100000\n");
+    EXPECT_EQ(read_file(box + "/cpu.max"), "25000 100000\n")
+        << reads(box + "/cpu.max", "25000 100000\n");
   } else {
-    EXPECT_EQ(read_file(box + "/cpu.cfs_quota_us"), "25000\n");
-    EXPECT_EQ(read_file(box + "/cpu.cfs_period_us"), "100000\n");
+    EXPECT_EQ(read_file(box + "/cpu.cfs_quota_us"), "25000\n")
+        << reads(box + "/cpu.cfs_quota_us", "25000\n");
+    EXPECT_EQ(read_file(box + "/cpu.cfs_period_us"), "100000\n")
+        << reads(box + "/cpu.cfs_period_us", "100000\n");
   }
   running.close_stdin();
   EXPECT_EQ(running.finish().code(), 0);
@@ -506,7 +530,7 @@ void expect_it_ends_taking(Running& running, const Words& boxes) {
   running.close_stdin();
   EXPECT_EQ(running.finish().code(), 0);
   for (const std::string& box : boxes) {
-    EXPECT_FALSE(exists(box)) << box << " outlived the container";
+    EXPECT_FALSE(exists(box)) << why(box + " outlived the container");
   }
 }
 
@@ -536,8 +560,10 @@ TEST_F(CgroupLimits, TheContainerCannotRaiseItsLimitsNorLeaveACgroupBehind) {
   const Words boxes = container_cgroups(running.pid(), {"memory", "pids"});
   const bool on_v2 = v2();
   const std::string memory_limit = boxes[0] + (on_v2 ? "/memory.max" : "/memory.limit_in_bytes");
-  EXPECT_EQ(read_file(memory_limit), "33554432\n");
-  EXPECT_EQ(read_file(directory_for(running.pid(), "pids") + "/pids.max"), "16\n");
+  EXPECT_EQ(read_file(memory_limit), "33554432\n")
+      << reads(memory_limit, "33554432\n");
+  EXPECT_EQ(read_file(directory_for(running.pid(), "pids") + "/pids.max"), "16\n")
+      << reads(directory_for(running.pid(), "pids") + "/pids.max", "16\n");
   expect_it_ends_taking(running, boxes);
 }
 
@@ -546,7 +572,7 @@ TEST_F(CgroupLimits, TheCgroupIsGoneAfterTheContainerExits) {
   ASSERT_TRUE(running.wait_for_output("ready\n")) << never_printed(running, "ready\n");
   const Words boxes = container_cgroups(running.pid(), {"memory", "pids", "cpu"});
   for (const std::string& box : boxes) {
-    EXPECT_TRUE(exists(box)) << box;
+    EXPECT_TRUE(exists(box)) << why(box + " is missing");
   }
   expect_it_ends_taking(running, boxes);
 }
@@ -556,7 +582,7 @@ TEST_F(CgroupLimits, TheJanitorRemovesTheCgroupAfterSigkill) {
   ASSERT_TRUE(running.wait_for_output("ready\n")) << never_printed(running, "ready\n");
   const Words boxes = container_cgroups(running.pid(), {"memory", "pids", "cpu"});
   for (const std::string& box : boxes) {
-    ASSERT_TRUE(exists(box)) << box;
+    ASSERT_TRUE(exists(box)) << why(box + " is missing");
   }
   RemovalWatch watch(boxes);
   running.send_signal(SIGKILL);
