@@ -103,7 +103,11 @@ std::string resolve_rootfs(const std::string& rootfs) {
   // lstat, not stat: a tmp that is a symlink (to /, say) would park the old
   // root somewhere else and fail later with a misleading EBUSY.
   const std::string put_old = fmt::format("{}/tmp", resolved.get());
-  if (::lstat(put_old.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+  const bool found = ::lstat(put_old.c_str(), &info) == 0;
+  if (!found && errno != ENOENT) {
+    nslab::throw_errno("rootfs", put_old); // EACCES, say: the errno text tells
+  }
+  if (!found || !S_ISDIR(info.st_mode)) {
     throw nslab::Error(ENOTDIR, "rootfs", rootfs,
                        fmt::format("{} must be a plain directory (not a symlink), where "
                                    "pivot_root parks the old root",
