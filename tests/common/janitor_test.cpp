@@ -7,7 +7,6 @@
 #include "nslab/error.hpp"
 
 #include <cerrno>
-#include <filesystem>
 #include <string>
 #include <gtest/gtest.h>
 #include <sys/wait.h>

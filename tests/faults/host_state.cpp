@@ -10,7 +10,6 @@
 #include <initializer_list>
 #include <string_view>
 #include <filesystem>
-#include <fstream>
 #include <mqueue.h>
 #include <sstream>
 #include <linux/netlink.h>

@@ -14,12 +14,10 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
-#include <fstream>
 #include <fmt/core.h>
 #include <gtest/gtest.h>
 #include <mqueue.h>
 #include <set>
-#include <sstream>
 #include <string>
 #include <sys/stat.h>
 #include <sys/wait.h>

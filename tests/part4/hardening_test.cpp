@@ -13,7 +13,6 @@
 #include <filesystem>
 #include <linux/keyctl.h>
 #include <sys/syscall.h>
-#include <set>
 #include <fmt/core.h>
 #include <cstring>
 #include <fstream>

@@ -27,7 +27,6 @@
 #include <poll.h>
 #include <regex>
 #include <set>
-#include <sstream>
 #include <sys/file.h>
 #include <sys/msg.h>
 #include <sys/socket.h>

@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <csignal>
 #include <fcntl.h>
-#include <filesystem>
 #include <fmt/core.h>
 #include <fmt/format.h>
 #include <fstream>

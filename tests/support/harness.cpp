@@ -16,7 +16,6 @@
 #include <grp.h>
 #include <poll.h>
 #include <sched.h>
-#include <sstream>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
