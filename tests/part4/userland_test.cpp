@@ -269,6 +269,17 @@ TEST(IdRanges, RootlessWithoutSubordinateIdsMapsItsOwnAndSaysWhy) {
       << lacks(r, "only your own uid and gid: /etc/subuid lends nobody no range");
 }
 
+TEST(RootlessRootfs, AnUnreadableOneGives125SayingSo) {
+  SKIP_UNLESS_HOST_ROOT(kToSwitchUsers);
+  const TempDir rootfs; // root's and mode 0700 (mkdtemp): nobody may not look inside
+  std::filesystem::create_directory(rootfs.path() + "/tmp");
+  const Result r = run(prefixed(as_user(65534, 65534), {"-r", rootfs.path(), "true"}));
+  EXPECT_EQ(r.code(), 125) << exited(r, 125);
+  const std::string expected =
+      fmt::format("isolate: rootfs({}/tmp): Permission denied\n", rootfs.path());
+  EXPECT_EQ(r.err, expected) << complained(r, expected);
+}
+
 // --- /etc files ----------------------------------------------------------------
 
 TEST(EtcFiles, HostnameAndHostsAreTheContainersAndTheRootfsKeepsItsOwn) {
