@@ -139,6 +139,16 @@ std::vector<std::string> long_options_starting_with(std::string_view prefix,
   return matches;
 }
 
+/// \p message with its leading option name \p own replaced by \p typed,
+/// when it starts with \p own followed by `:` or a space; else unchanged.
+std::string as_typed(std::string_view message, std::string_view own, std::string_view typed) {
+  if (own.empty() || !message.starts_with(own) || message.size() == own.size() ||
+      (message[own.size()] != ':' && message[own.size()] != ' ')) {
+    return std::string(message);
+  }
+  return fmt::format("{}{}", typed, message.substr(own.size()));
+}
+
 } // namespace
 
 // [usage-errors]
@@ -201,14 +211,6 @@ int parse_options(int argc, char** argv, const char* short_options, const option
   }
 }
 // [usage-errors]
-
-std::string as_typed(std::string_view message, std::string_view own, std::string_view typed) {
-  if (own.empty() || !message.starts_with(own) || message.size() == own.size() ||
-      (message[own.size()] != ':' && message[own.size()] != ' ')) {
-    return std::string(message);
-  }
-  return fmt::format("{}{}", typed, message.substr(own.size()));
-}
 
 long parse_number(std::string_view text, std::string_view option, long min, long max) {
   long value = 0;

@@ -47,11 +47,6 @@ int parse_options(int argc, char** argv, const char* short_options, const option
 [[nodiscard]] UsageError option_error(int getopt_result, int id, const char* word,
                                       const option* long_options);
 
-/// \p message with its leading option name \p own replaced by \p typed,
-/// when it starts with \p own followed by `:` or a space; else unchanged.
-[[nodiscard]] std::string as_typed(std::string_view message, std::string_view own,
-                                   std::string_view typed);
-
 /// Parses \p text as a whole number from \p min to \p max; otherwise throws a
 /// UsageError that names \p option, for example `-d: expected ...`.
 [[nodiscard]] long parse_number(std::string_view text, std::string_view option,
