@@ -1,0 +1,15 @@
+# [link-flags]
+# nslab_link_program(TARGET): links one of the four lab programs the way all
+# four are linked. libstdc++ and libgcc go in statically: loading
+# libstdc++.so and resolving its symbols cost a third of a start (compare
+# `isolate --help` with `unshare --help` in bench/startup). Debian's
+# libfmt.so needs libstdc++.so itself, so a program links the copy of
+# nslab_common built with Debian's header-only fmt, and compiles its own
+# modules itself rather than linking the libraries the tests link (those
+# keep libfmt.so). Libraries that Debian ships only as shared objects
+# (libmnl, libseccomp) stay dynamic.
+function(nslab_link_program target)
+  target_link_libraries(${target} PRIVATE nslab_common_programs nslab_warnings)
+  target_link_options(${target} PRIVATE -static-libstdc++ -static-libgcc)
+endfunction()
+# [link-flags]
