@@ -98,6 +98,15 @@ int last_capability() {
   return last;
 }
 
+/// Throws the failure of \p call from errno, with the object named by
+/// \p name_object: the name is formatted only then, not for each of the
+/// two dozen capabilities dropped on every start.
+template <typename NameObject>
+[[noreturn]] void fail(std::string_view call, NameObject name_object) {
+  const int error = errno; // formatting the name may change errno
+  throw nslab::Error(error, std::string(call), name_object());
+}
+
 } // namespace
 
 Set docker_default() {
@@ -153,9 +162,8 @@ void limit_to(Set keep) {
   // CAP_SETPCAP, which the capset() below may take away.
   const int last = last_capability();
   for (int capability = 0; capability <= last; ++capability) {
-    if (!(keep & bit(capability))) {
-      nslab::check(::prctl(PR_CAPBSET_DROP, capability, 0, 0, 0), "prctl",
-                   fmt::format("PR_CAPBSET_DROP {}", capability));
+    if (!(keep & bit(capability)) && ::prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) == -1) {
+      fail("prctl", [&] { return fmt::format("PR_CAPBSET_DROP {}", capability); });
     }
   }
   // Ambient capabilities would survive an exec of an ordinary program.
@@ -173,8 +181,9 @@ void limit_to(Set keep) {
     data[half].permitted = word;
     data[half].inheritable = 0;
   }
-  nslab::check(static_cast<int>(::syscall(SYS_capset, &header, data.data())), "capset",
-               names(kept));
+  if (::syscall(SYS_capset, &header, data.data()) == -1) {
+    fail("capset", [&] { return names(kept); });
+  }
 }
 // [limit-capabilities]
 

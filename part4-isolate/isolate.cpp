@@ -188,13 +188,6 @@ std::optional<std::string> container_address(const NetworkPlan& plan) {
   return nslab::net::format_ipv4(plan.subnet->container_address());
 }
 
-std::string describe(const NetworkPlan& plan) {
-  if (plan.mode != NetMode::kVeth) {
-    return std::string(net_mode_name(plan.mode));
-  }
-  return fmt::format("veth, eth0 {}/30", nslab::net::format_ipv4(plan.subnet->container_address()));
-}
-
 // [seal]
 /// The last steps before exec: nothing of isolate's may reach COMMAND.
 void seal_process() {
@@ -287,7 +280,7 @@ int container_main(const Options& options, const NetworkPlan& network, Handshake
     step("attach the volumes", [&] { attach_volumes(options.volumes, volume_copies); });
   }
   step("set the hostname", [&] { nslab::set_hostname(options.hostname); });
-  step(fmt::format("network: {}", describe(network)), [&] { set_up_network(network); });
+  step("network: {}", net_mode_name(network.mode), [&] { set_up_network(network); });
   step(terminal.pty ? "new session, /dev/pts/0 its terminal" : "new session, no terminal",
        [&] { take_terminal(terminal, handoff); });
   // Before PID 1 overwrites the memory that the old environment is in.
@@ -300,8 +293,7 @@ int container_main(const Options& options, const NetworkPlan& network, Handshake
     step("PID 1: not dumpable, argv, environ", [&] { hide_isolate_in_pid1(options.command, options.env); });
   }
   const caps::Set capabilities = caps::resolve(options.capabilities);
-  step(fmt::format("keep {} capabilities", caps::count(capabilities)),
-       [&] { caps::limit_to(capabilities); });
+  step("keep {} capabilities", caps::count(capabilities), [&] { caps::limit_to(capabilities); });
   step("close fds on exec, no_new_privs", seal_process);
   if (options.seccomp) {
     // Last: the filter denies calls that the steps above make.

@@ -3,9 +3,13 @@
 
 #include "nslab/narrator.hpp"
 
+#include <fmt/core.h>
+
 #include <chrono>
 #include <exception>
+#include <string>
 #include <string_view>
+#include <utility>
 
 namespace isolate {
 
@@ -23,6 +27,15 @@ public:
   decltype(auto) operator()(std::string_view name, Action&& action) const {
     const Report report(*this, name);
     return action();
+  }
+
+  /// The same for a name with a detail in it, `("keep {} capabilities",
+  /// count, action)`: the name is formatted only when -v prints it.
+  template <typename Detail, typename Action>
+  decltype(auto) operator()(fmt::format_string<const Detail&> name, const Detail& detail,
+                            Action&& action) const {
+    return (*this)(narrator_.enabled() ? fmt::format(name, detail) : std::string(),
+                   std::forward<Action>(action));
   }
 
 private:
