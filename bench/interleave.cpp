@@ -91,12 +91,23 @@ Settings parse(int argc, char** argv) {
   Settings settings;
   for (int option; (option = ::getopt(argc, argv, "+r:n:w:c:v")) != -1;) {
     switch (option) {
-    case 'r': settings.rounds = count(optarg, "-r"); break;
-    case 'n': settings.runs = count(optarg, "-n"); break;
-    case 'w': settings.warmup = count(optarg, "-w"); break;
-    case 'c': settings.comparisons.push_back(split_at_equals(optarg, "-c")); break;
-    case 'v': settings.steps = true; break;
-    default: fail("usage: interleave [-r ROUNDS] [-n RUNS] [-w WARMUP] [-c A=B]... [-v] LABEL=COMMAND...");
+    case 'r':
+      settings.rounds = count(optarg, "-r");
+      break;
+    case 'n':
+      settings.runs = count(optarg, "-n");
+      break;
+    case 'w':
+      settings.warmup = count(optarg, "-w");
+      break;
+    case 'c':
+      settings.comparisons.push_back(split_at_equals(optarg, "-c"));
+      break;
+    case 'v':
+      settings.steps = true;
+      break;
+    default:
+      fail("usage: interleave [-r ROUNDS] [-n RUNS] [-w WARMUP] [-c A=B]... [-v] LABEL=COMMAND...");
     }
   }
   for (int i = optind; i < argc; ++i) {
@@ -223,8 +234,9 @@ public:
       if (last_space == std::string::npos) {
         continue;
       }
-      const std::string name = (parent ? "parent: " : "child:  ") +
-                               without_numbers(body.substr(0, body.find_last_not_of(' ', last_space) + 1));
+      const std::string name =
+          (parent ? "parent: " : "child:  ") +
+          without_numbers(body.substr(0, body.find_last_not_of(' ', last_space) + 1));
       if (times_.find(name) == times_.end()) {
         order_.push_back(name);
       }

@@ -21,7 +21,8 @@
 namespace {
 
 constexpr std::string_view kProgram = "uts-demo";
-constexpr std::string_view kUsage = R"(Usage: uts-demo [-h] [-v] [-n HOSTNAME] [--] [COMMAND [ARG...]]
+constexpr std::string_view kUsage =
+    R"(Usage: uts-demo [-h] [-v] [-n HOSTNAME] [--] [COMMAND [ARG...]]
 
 Runs COMMAND (default: /bin/bash, or /bin/sh) in a new UTS namespace whose
 hostname is HOSTNAME. The host's hostname is not changed.
@@ -48,8 +49,8 @@ Options parse_options(int argc, char** argv) {
                                         {"help", no_argument, nullptr, 'h'},
                                         {nullptr, 0, nullptr, 0}};
   Options options;
-  const int first_word = nslab::parse_options(
-      argc, argv, "+:hvn:", long_options, [&](int option, const char* value) {
+  const int first_word =
+      nslab::parse_options(argc, argv, "+:hvn:", long_options, [&](int option, const char* value) {
         switch (option) {
         case 'v':
           options.verbose = true;

@@ -23,9 +23,9 @@
 
 #include <cerrno>
 #include <csignal>
-#include <optional>
 #include <fmt/core.h>
 #include <getopt.h>
+#include <optional>
 #include <poll.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -35,7 +35,8 @@
 namespace {
 
 constexpr std::string_view kProgram = "ipc-checkpoint";
-constexpr std::string_view kUsage = R"(Usage: ipc-checkpoint [-h] [-v] [-d MILLISECONDS] [--share-ipc] [--] [COMMAND [ARG...]]
+constexpr std::string_view kUsage =
+    R"(Usage: ipc-checkpoint [-h] [-v] [-d MILLISECONDS] [--share-ipc] [--] [COMMAND [ARG...]]
 
 Creates a System V message queue, then starts a child in new UTS and IPC
 namespaces that waits on a checkpoint pipe while the parent does its setup
@@ -69,8 +70,8 @@ Options parse_options(int argc, char** argv) {
                                         {"help", no_argument, nullptr, 'h'},
                                         {nullptr, 0, nullptr, 0}};
   Options options;
-  const int first_word = nslab::parse_options(
-      argc, argv, "+:hvd:", long_options, [&](int option, const char* value) {
+  const int first_word =
+      nslab::parse_options(argc, argv, "+:hvd:", long_options, [&](int option, const char* value) {
         switch (option) {
         case 'v':
           options.verbose = true;
@@ -96,9 +97,11 @@ public:
   // The janitor makes the queue, so no moment exists in which the queue is
   // there and nobody would remove it after a SIGKILL.
   SysvQueue()
-      : janitor_([] { return nslab::check(::msgget(IPC_PRIVATE, IPC_CREAT | 0600), "msgget",
-                                          "IPC_PRIVATE"); },
-                 [](int id) { remove(id); }) {}
+      : janitor_(
+            [] {
+              return nslab::check(::msgget(IPC_PRIVATE, IPC_CREAT | 0600), "msgget", "IPC_PRIVATE");
+            },
+            [](int id) { remove(id); }) {}
   SysvQueue(const SysvQueue&) = delete;
   SysvQueue& operator=(const SysvQueue&) = delete;
   // System V objects outlive their creator: without this, every run would
@@ -141,8 +144,8 @@ int child_main(const Options& options, int queue_id, ipc_checkpoint::Checkpoint&
 
 /// Why the setup work ended early, if it did.
 struct SetupInterrupted {
-  std::optional<int> signal;                 ///< The user interrupted it...
-  std::optional<nslab::ExitStatus> child;    ///< ...or the child died during it.
+  std::optional<int> signal;              ///< The user interrupted it...
+  std::optional<nslab::ExitStatus> child; ///< ...or the child died during it.
 };
 
 /// The parent's stand-in for real setup work (writing id maps, creating
@@ -186,8 +189,8 @@ int run(const Options& options) {
   // and 4 get the library's from clone_child instead.
   ipc_checkpoint::Checkpoint checkpoint;
   const int flags = CLONE_NEWUTS | (options.share_ipc ? 0 : CLONE_NEWIPC);
-  nslab::Child child = nslab::clone_child(
-      flags, [&] { return child_main(options, queue.id(), checkpoint); });
+  nslab::Child child =
+      nslab::clone_child(flags, [&] { return child_main(options, queue.id(), checkpoint); });
   narrator.parent("child {} is waiting at the checkpoint", child.pid());
   narrator.namespaces(::getpid(), child.pid());
   narrator.parent("doing setup work for {} ms", options.delay_ms);

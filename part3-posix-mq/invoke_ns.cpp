@@ -94,7 +94,7 @@ struct Options {
   bool exchange = false;               ///< -i was given.
   std::chrono::seconds timeout{60};    ///< -t
   std::string queue_name = "/ipc_namespace";
-  std::vector<std::string> command;    ///< May be empty: the child just exits.
+  std::vector<std::string> command; ///< May be empty: the child just exits.
 };
 
 bool parse_yes_no(std::string_view text, std::string_view option) {
@@ -107,19 +107,27 @@ bool parse_yes_no(std::string_view text, std::string_view option) {
 // [parse-options]
 Options parse_options(int argc, char** argv) {
   static const option kLongOptions[] = {
-      {"help", no_argument, nullptr, 'h'},       {"verbose", no_argument, nullptr, 'v'},
-      {"pid", no_argument, nullptr, 'p'},        {"mount", no_argument, nullptr, 'm'},
-      {"uts", required_argument, nullptr, 'u'},  {"net", no_argument, nullptr, 'n'},
-      {"ipc", required_argument, nullptr, 'i'},  {"timeout", required_argument, nullptr, 't'},
+      {"help", no_argument, nullptr, 'h'},        {"verbose", no_argument, nullptr, 'v'},
+      {"pid", no_argument, nullptr, 'p'},         {"mount", no_argument, nullptr, 'm'},
+      {"uts", required_argument, nullptr, 'u'},   {"net", no_argument, nullptr, 'n'},
+      {"ipc", required_argument, nullptr, 'i'},   {"timeout", required_argument, nullptr, 't'},
       {"queue", required_argument, nullptr, 'q'}, {nullptr, 0, nullptr, 0}};
   Options options;
   const int first_word = nslab::parse_options(
       argc, argv, "+:hvpmu:ni:t:q:", kLongOptions, [&](int option, const char* value) {
         switch (option) {
-        case 'v': options.verbose = true; break;
-        case 'p': options.clone_flags |= CLONE_NEWPID; break;
-        case 'm': options.clone_flags |= CLONE_NEWNS; break;
-        case 'n': options.clone_flags |= CLONE_NEWNET; break;
+        case 'v':
+          options.verbose = true;
+          break;
+        case 'p':
+          options.clone_flags |= CLONE_NEWPID;
+          break;
+        case 'm':
+          options.clone_flags |= CLONE_NEWNS;
+          break;
+        case 'n':
+          options.clone_flags |= CLONE_NEWNET;
+          break;
         case 'u':
           nslab::validate_hostname(value, "-u");
           options.hostname = value;
@@ -379,7 +387,8 @@ int run(const Options& options) {
     fmt::print("Message received: {}\n", *outcome.message);
     std::fflush(stdout);
   }
-  const nslab::ExitStatus status = nslab::wait_forwarding_signals(child, signals, stop_grace(options));
+  const nslab::ExitStatus status =
+      nslab::wait_forwarding_signals(child, signals, stop_grace(options));
   say.parent("the child {}", status.describe());
   return status.shell_status();
 }

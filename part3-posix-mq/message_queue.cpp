@@ -94,9 +94,10 @@ bool remove_stale_queue(const std::string& name) {
   struct stat status {};
   nslab::check(::fstat(queue.get(), &status), "fstat", name);
   if (status.st_uid != ::geteuid()) {
-    throw nslab::Error(0, "mq_open", name,
-                       fmt::format("a queue of this name belongs to {}, not to us; choose another -q",
-                                   describe_owner(status.st_uid)));
+    throw nslab::Error(
+        0, "mq_open", name,
+        fmt::format("a queue of this name belongs to {}, not to us; choose another -q",
+                    describe_owner(status.st_uid)));
   }
   nslab::check(::mq_unlink(name.c_str()), "mq_unlink", name);
   return true;
@@ -134,8 +135,8 @@ void validate_queue_name(std::string_view name, std::string_view option) {
   if (!name.starts_with('/') || rest.empty() || rest.size() > NAME_MAX ||
       rest.find('/') != std::string_view::npos || rest == "." || rest == "..") {
     throw nslab::UsageError(fmt::format(
-        "{}: a queue name is a slash and 1 to {} more characters with no slash, got '{}'",
-        option, NAME_MAX, name));
+        "{}: a queue name is a slash and 1 to {} more characters with no slash, got '{}'", option,
+        NAME_MAX, name));
   }
 }
 

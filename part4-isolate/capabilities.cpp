@@ -111,9 +111,9 @@ template <typename NameObject>
 
 Set docker_default() {
   return bit(CAP_CHOWN) | bit(CAP_DAC_OVERRIDE) | bit(CAP_FSETID) | bit(CAP_FOWNER) |
-         bit(CAP_MKNOD) | bit(CAP_NET_RAW) | bit(CAP_SETGID) | bit(CAP_SETUID) |
-         bit(CAP_SETFCAP) | bit(CAP_SETPCAP) | bit(CAP_NET_BIND_SERVICE) | bit(CAP_SYS_CHROOT) |
-         bit(CAP_KILL) | bit(CAP_AUDIT_WRITE);
+         bit(CAP_MKNOD) | bit(CAP_NET_RAW) | bit(CAP_SETGID) | bit(CAP_SETUID) | bit(CAP_SETFCAP) |
+         bit(CAP_SETPCAP) | bit(CAP_NET_BIND_SERVICE) | bit(CAP_SYS_CHROOT) | bit(CAP_KILL) |
+         bit(CAP_AUDIT_WRITE);
 }
 
 void record(Changes& changes, std::string_view name, bool adding, std::string_view option) {
@@ -125,8 +125,8 @@ void record(Changes& changes, std::string_view name, bool adding, std::string_vi
   const auto found = std::ranges::find(kCapabilities, wanted, &Capability::name);
   if (found == kCapabilities.end()) {
     throw nslab::UsageError(fmt::format(
-        "{}: unknown capability '{}' (a name from capabilities(7), e.g. NET_ADMIN, or ALL)",
-        option, name));
+        "{}: unknown capability '{}' (a name from capabilities(7), e.g. NET_ADMIN, or ALL)", option,
+        name));
   }
   (adding ? changes.add : changes.drop) |= bit(found->number);
 }

@@ -101,9 +101,9 @@ std::string unescape_octal(std::string_view text) {
 /// One cgroup mount from /proc/self/mountinfo.
 struct CgroupMount {
   Version version;
-  std::string root;                      ///< the cgroup the mount shows as its top
+  std::string root; ///< the cgroup the mount shows as its top
   std::string mount_point;
-  std::vector<std::string> options;      ///< v1: the controllers are among them
+  std::vector<std::string> options; ///< v1: the controllers are among them
 };
 
 std::vector<CgroupMount> cgroup_mounts(std::string_view mountinfo) {
@@ -120,8 +120,8 @@ std::vector<CgroupMount> cgroup_mounts(std::string_view mountinfo) {
     if (left.size() < 5 || right.size() < 3 || (right[0] != "cgroup" && right[0] != "cgroup2")) {
       continue;
     }
-    mounts.push_back({right[0] == "cgroup2" ? Version::kV2 : Version::kV1,
-                      unescape_octal(left[3]), unescape_octal(left[4]), split(right[2], ',')});
+    mounts.push_back({right[0] == "cgroup2" ? Version::kV2 : Version::kV1, unescape_octal(left[3]),
+                      unescape_octal(left[4]), split(right[2], ',')});
   }
   return mounts;
 }
@@ -193,10 +193,10 @@ std::string parent_directory(Version version, const Hierarchy& hierarchy) {
   if (may_manage(hierarchy.own, version)) {
     return hierarchy.own;
   }
-  throw nslab::Error(fmt::format(
-      "resource limits need root or a delegated cgroup, and {} may not be written; "
-      "try: systemd-run --user --scope -p Delegate=yes isolate ...",
-      hierarchy.own));
+  throw nslab::Error(
+      fmt::format("resource limits need root or a delegated cgroup, and {} may not be written; "
+                  "try: systemd-run --user --scope -p Delegate=yes isolate ...",
+                  hierarchy.own));
 }
 
 /// rmdir of \p directory and every cgroup below it, deepest first: the
@@ -288,11 +288,25 @@ std::uint64_t parse_memory(std::string_view text, std::string_view option) {
   }
   unsigned shift = 0;
   switch (suffix) {
-  case '\0': case 'b': case 'B': shift = 0; break;
-  case 'k': case 'K': shift = 10; break;
-  case 'm': case 'M': shift = 20; break;
-  case 'g': case 'G': shift = 30; break;
-  default: bad_value(option, text, kExpected);
+  case '\0':
+  case 'b':
+  case 'B':
+    shift = 0;
+    break;
+  case 'k':
+  case 'K':
+    shift = 10;
+    break;
+  case 'm':
+  case 'M':
+    shift = 20;
+    break;
+  case 'g':
+  case 'G':
+    shift = 30;
+    break;
+  default:
+    bad_value(option, text, kExpected);
   }
   if (*count > (UINT64_MAX >> shift)) {
     bad_value(option, text, "too large");
@@ -369,8 +383,9 @@ Layout find_layout(std::string_view self_cgroup, std::string_view mountinfo,
   if (served_by_v1 == controllers.size()) {
     return layout;
   }
-  const auto v2 = std::find_if(mounts.begin(), mounts.end(),
-                               [](const CgroupMount& mount) { return mount.version == Version::kV2; });
+  const auto v2 = std::find_if(mounts.begin(), mounts.end(), [](const CgroupMount& mount) {
+    return mount.version == Version::kV2;
+  });
   const std::optional<std::string> path = own_path(self_cgroup, "");
   if (served_by_v1 > 0 || v2 == mounts.end() || !path) {
     throw nslab::Error(fmt::format(
@@ -401,10 +416,9 @@ Cgroup::Cgroup(const Layout& layout, const std::string& name, Trace trace)
   }
   // The janitor makes the directories itself, so none of them ever exists
   // without someone to remove it after a SIGKILL of isolate.
-  janitor_.emplace([&] { return make_all(directories_); },
-                   [directories = directories_](const std::size_t&) {
-                     remove_all(directories, silent);
-                   });
+  janitor_.emplace(
+      [&] { return make_all(directories_); },
+      [directories = directories_](const std::size_t&) { remove_all(directories, silent); });
   for (const std::string& directory : directories_) {
     trace_(fmt::format("mkdir {}", directory));
     trace_(fmt::format("mkdir {}", leaf_of(directory)));
@@ -458,9 +472,9 @@ void Cgroup::enable_controllers(const std::string& parent,
   std::vector<std::string> missing;
   for (const std::string& controller : controllers) {
     if (!contains(available, controller)) {
-      throw nslab::Error(fmt::format(
-          "the {} controller is not available in {} (see its cgroup.controllers)", controller,
-          parent));
+      throw nslab::Error(
+          fmt::format("the {} controller is not available in {} (see its cgroup.controllers)",
+                      controller, parent));
     }
     if (!contains(enabled, controller)) {
       missing.push_back("+" + controller);
@@ -524,7 +538,8 @@ std::uint64_t Cgroup::memory_kills() const {
   if (memory == controllers_.end()) {
     return 0;
   }
-  const std::string& directory = directories_[static_cast<std::size_t>(memory - controllers_.begin())];
+  const std::string& directory =
+      directories_[static_cast<std::size_t>(memory - controllers_.begin())];
   // Both versions count the OOM killer's victims in a line "oom_kill N":
   // v2 for the whole subtree, v1 only where the victim was, in the leaf.
   std::istringstream lines(read_text(version_ == Version::kV2

@@ -111,7 +111,9 @@ public:
   [[nodiscard]] std::uint64_t memory_kills() const;
   /// The cgroup's directories, one per hierarchy; the limits are there,
   /// the processes in their leaf.
-  [[nodiscard]] const std::vector<std::string>& directories() const noexcept { return directories_; }
+  [[nodiscard]] const std::vector<std::string>& directories() const noexcept {
+    return directories_;
+  }
 
   /// Kills what is left in the cgroup (v2's cgroup.kill) and removes its
   /// directories, waiting a bounded time for dying processes to leave.

@@ -15,14 +15,14 @@
 #include <cstdint>
 #include <fstream>
 #include <iterator>
+#include <optional>
+#include <poll.h>
 #include <sstream>
 #include <string>
 #include <sys/prctl.h>
-#include <utility>
-#include <optional>
-#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <utility>
 
 namespace isolate {
 namespace {

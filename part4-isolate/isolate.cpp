@@ -16,8 +16,8 @@
 //
 // The order matters throughout; mounts.hpp explains the mount steps.
 
-#include "cgroup.hpp"
 #include "capabilities.hpp"
+#include "cgroup.hpp"
 #include "etc_files.hpp"
 #include "init.hpp"
 #include "keyring.hpp"
@@ -59,8 +59,8 @@ using namespace std::chrono_literals;
 // [namespace-flags]
 /// The namespaces clone(2) makes. The seventh, the cgroup namespace, is made
 /// by the child itself, later: see make_cgroup_namespace().
-constexpr int kNamespaceFlags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
-                                CLONE_NEWIPC | CLONE_NEWNET;
+constexpr int kNamespaceFlags =
+    CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
 // [namespace-flags]
 
 /// The parent and the child take turns: the child waits at its checkpoint
@@ -204,9 +204,9 @@ void replace_environment(const std::vector<std::string>& env) {
   ::clearenv();
   for (const std::string& assignment : env) {
     const auto equals = assignment.find('=');
-    nslab::check(::setenv(assignment.substr(0, equals).c_str(),
-                          assignment.substr(equals + 1).c_str(), 1),
-                 "setenv", assignment);
+    nslab::check(
+        ::setenv(assignment.substr(0, equals).c_str(), assignment.substr(equals + 1).c_str(), 1),
+        "setenv", assignment);
   }
 }
 
@@ -216,7 +216,9 @@ void replace_environment(const std::vector<std::string>& env) {
 /// /proc/self/cgroup inside shows that cgroup as "/" and nothing above it.
 /// Made by clone(2), it would have shown isolate's own cgroup as "/" and the
 /// container's as a child of it.
-void make_cgroup_namespace() { nslab::check(::unshare(CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP"); }
+void make_cgroup_namespace() {
+  nslab::check(::unshare(CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP");
+}
 // [cgroup-namespace]
 
 /// For a COMMAND the rootfs lacks (127): the first thing to know is that
@@ -228,13 +230,12 @@ void make_cgroup_namespace() { nslab::check(::unshare(CLONE_NEWCGROUP), "unshare
   }
   const std::string busybox = fmt::format("{}/bin/busybox", options.rootfs);
   const bool is_busybox = ::access(busybox.c_str(), X_OK) == 0;
-  throw nslab::ExecError(
-      error.code().value(), error.object(),
-      fmt::format("{} (the rootfs {} has no '{}'{})", error.reason(), options.rootfs,
-                  options.command.front(),
-                  is_busybox ? "; it has busybox's sh, ls, ps, ip and more: "
-                               "'isolate busybox --list' shows them all"
-                             : ""));
+  throw nslab::ExecError(error.code().value(), error.object(),
+                         fmt::format("{} (the rootfs {} has no '{}'{})", error.reason(),
+                                     options.rootfs, options.command.front(),
+                                     is_busybox ? "; it has busybox's sh, ls, ps, ip and more: "
+                                                  "'isolate busybox --list' shows them all"
+                                                : ""));
 }
 
 // [container-main]
@@ -257,8 +258,8 @@ int container_main(const Options& options, const NetworkPlan& network, Handshake
   step("make every mount private", make_mounts_private);
   std::vector<nslab::UniqueFd> volume_copies;
   if (!options.volumes.empty()) {
-    volume_copies = step("copy the volumes' host directories",
-                         [&] { return open_volumes(options.volumes); });
+    volume_copies =
+        step("copy the volumes' host directories", [&] { return open_volumes(options.volumes); });
   }
   if (options.read_only) {
     step("bind the rootfs read-only", [&] { bind_read_only(options.rootfs); });
@@ -290,7 +291,8 @@ int container_main(const Options& options, const NetworkPlan& network, Handshake
   step("read-only /proc/sys, mask /proc/kcore", protect_kernel_files);
   step("join a new session keyring", join_new_session_keyring);
   if (options.init) {
-    step("PID 1: not dumpable, argv, environ", [&] { hide_isolate_in_pid1(options.command, options.env); });
+    step("PID 1: not dumpable, argv, environ",
+         [&] { hide_isolate_in_pid1(options.command, options.env); });
   }
   const caps::Set capabilities = caps::resolve(options.capabilities);
   step("keep {} capabilities", caps::count(capabilities), [&] { caps::limit_to(capabilities); });

@@ -83,9 +83,9 @@ void bind_read_only(const std::string& rootfs) {
   // (noexec, say), or fail with EPERM in a user namespace.
   mount_attr read_only{};
   read_only.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-  nslab::check(::mount_setattr(AT_FDCWD, rootfs.c_str(), AT_RECURSIVE, &read_only,
-                               sizeof read_only),
-               "mount_setattr", fmt::format("{}, read-only, nosuid, nodev", rootfs));
+  nslab::check(
+      ::mount_setattr(AT_FDCWD, rootfs.c_str(), AT_RECURSIVE, &read_only, sizeof read_only),
+      "mount_setattr", fmt::format("{}, read-only, nosuid, nodev", rootfs));
 }
 // [read-only-rootfs]
 
@@ -198,7 +198,7 @@ constexpr std::array<const char*, 5> kReadOnlyPaths = {"/proc/sys", "/proc/sysrq
 // ... and masked: the kernel's memory, the keys of every user, timers and
 // scheduler details of the host's processes, hardware and firmware.
 constexpr std::array<const char*, 7> kMaskedPaths = {
-    "/proc/kcore", "/proc/keys",  "/proc/timer_list", "/proc/sched_debug",
+    "/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug",
     "/proc/acpi",  "/proc/scsi", "/sys/firmware"};
 
 bool exists(const char* path) {

@@ -9,11 +9,12 @@
 #include "netlink.hpp"
 
 #include <algorithm>
-#include <array>
 #include <arpa/inet.h>
+#include <array>
 #include <cerrno>
 #include <cstddef>
 #include <ctime>
+#include <fcntl.h>
 #include <fmt/core.h>
 #include <libmnl/libmnl.h>
 #include <linux/capability.h>
@@ -25,7 +26,6 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <netinet/in.h>
-#include <fcntl.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -323,9 +323,12 @@ bool RouteSocket::peer_namespace_alive(int ifindex) {
   link.ifi_index = ifindex;
   int nsid = -1;
   std::string kernel_message;
-  const int refused = transact("RTM_GETLINK", [&](const nlmsghdr& reply) {
-    mnl_attr_parse(&reply, sizeof(ifinfomsg), collect_link_netnsid, &nsid);
-  }, kernel_message);
+  const int refused = transact(
+      "RTM_GETLINK",
+      [&](const nlmsghdr& reply) {
+        mnl_attr_parse(&reply, sizeof(ifinfomsg), collect_link_netnsid, &nsid);
+      },
+      kernel_message);
   if (refused == ENODEV || nsid < 0) {
     return false; // the pair is gone, or its peer's namespace has no id: dying
   }
@@ -425,7 +428,7 @@ constexpr unsigned kSubnetsInLinkLocal = 1U << (Subnet::kPrefixLength - 16); // 
 
 // [reserved]
 struct ReservedRange {
-  Ipv4 network;         // a /24
+  Ipv4 network; // a /24
   std::string_view why;
 };
 
@@ -515,10 +518,14 @@ namespace {
 /// What \p mode says a file is, for an error message.
 std::string_view file_kind(mode_t mode) noexcept {
   switch (mode & S_IFMT) {
-    case S_IFDIR: return "directory";
-    case S_IFREG: return "regular file";
-    case S_IFIFO: return "FIFO";
-    default: return "special file";
+  case S_IFDIR:
+    return "directory";
+  case S_IFREG:
+    return "regular file";
+  case S_IFIFO:
+    return "FIFO";
+  default:
+    return "special file";
   }
 }
 
@@ -546,9 +553,9 @@ UniqueFd open_lock_file(std::string_view directory) {
   if (::mkdir(directory_path.c_str(), 0755) != 0 && errno != EEXIST) {
     throw_errno("mkdir", directory_path);
   }
-  const UniqueFd parent(check(
-      ::open(directory_path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open",
-      directory_path));
+  const UniqueFd parent(
+      check(::open(directory_path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open",
+            directory_path));
   ensure_only_root_controls(parent, directory_path, S_IFDIR);
   const std::string path = fmt::format("{}/{}", directory, SubnetLock::kFileName);
   // O_NONBLOCK: a FIFO in its place must fail the check, not hang the open.
@@ -573,9 +580,9 @@ SubnetLock::SubnetLock(std::chrono::milliseconds patience, std::string_view dire
       throw_errno("flock", fmt::format("{}/{}", directory, kFileName));
     }
     if (std::chrono::steady_clock::now() >= deadline) {
-      throw Error(fmt::format(
-          "lock {}/{}: another isolate has been choosing its /30 for {} ms; try again", directory,
-          kFileName, patience.count()));
+      throw Error(
+          fmt::format("lock {}/{}: another isolate has been choosing its /30 for {} ms; try again",
+                      directory, kFileName, patience.count()));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
@@ -611,12 +618,11 @@ HostEnd::~HostEnd() {
 }
 // [host-end-delete]
 
-
 // [host-end]
 HostEnd set_up_host_end(RouteSocket& route, pid_t child_pid, Subnet subnet) {
   std::string name = host_link_name(child_pid);
-  const int index = route.create_veth_pair(name, kContainerLinkName,
-                                           TargetNetns::of_process(child_pid));
+  const int index =
+      route.create_veth_pair(name, kContainerLinkName, TargetNetns::of_process(child_pid));
   HostEnd host_end(route, std::move(name), index);
   route.add_ipv4_address(index, subnet.host_address(), Subnet::kPrefixLength);
   route.set_link_up(index);

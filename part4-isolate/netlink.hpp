@@ -79,9 +79,9 @@ private:
 
 /// An IPv4 address that an interface holds, as an RTM_GETADDR dump lists it.
 struct InterfaceAddress {
-  Ipv4 address = 0;         ///< The interface's own address.
-  int prefix_length = 0;    ///< The length of its subnet's prefix.
-  std::string label;        ///< Usually the interface's name, for example `eth0`.
+  Ipv4 address = 0;      ///< The interface's own address.
+  int prefix_length = 0; ///< The length of its subnet's prefix.
+  std::string label;     ///< Usually the interface's name, for example `eth0`.
 };
 
 /// One NETLINK_ROUTE socket, opened once and reused for every request.
@@ -138,8 +138,7 @@ public:
 private:
   using ReplyHandler = std::function<void(const nlmsghdr&)>;
   nlmsghdr& start_request(std::uint16_t type, std::uint16_t flags);
-  int transact(std::string_view request, const ReplyHandler& on_reply,
-               std::string& kernel_message);
+  int transact(std::string_view request, const ReplyHandler& on_reply, std::string& kernel_message);
   void exchange(std::string_view request, std::string_view object,
                 const ReplyHandler& on_reply = {});
 
@@ -269,7 +268,8 @@ public:
   HostEnd& operator=(const HostEnd&) = delete;
   /// Moves the duty to delete; \p other is left with none.
   HostEnd(HostEnd&& other) noexcept
-      : route_(other.route_), name_(std::move(other.name_)), index_(std::exchange(other.index_, 0)) {}
+      : route_(other.route_), name_(std::move(other.name_)),
+        index_(std::exchange(other.index_, 0)) {}
   HostEnd& operator=(HostEnd&&) = delete;
   /// Deletes the pair if its namespace lives on (see above); a pair already
   /// gone with its namespace is fine.

@@ -110,9 +110,8 @@ std::string_view variable_name(std::string_view assignment) {
 
 /// Sets NAME=VALUE in \p env, replacing an earlier value of NAME.
 void set_variable(std::vector<std::string>& env, std::string assignment) {
-  std::erase_if(env, [&](const std::string& old) {
-    return variable_name(old) == variable_name(assignment);
-  });
+  std::erase_if(
+      env, [&](const std::string& old) { return variable_name(old) == variable_name(assignment); });
   env.push_back(std::move(assignment));
 }
 
@@ -207,25 +206,64 @@ Options parse_options(int argc, char** argv) {
   const int first_word = nslab::parse_options(
       argc, argv, "+:r:H:u:e:vh", kLongOptions, [&](int option, const char* value) {
         switch (option) {
-        case 'r': options.rootfs = value; break;
-        case 'H': nslab::validate_hostname(value, "-H"); options.hostname = value; break;
-        case 'u': options.users.map_user = parse_id_pair(value); break;
-        case kRemapOption: options.users.userns_remap = parse_remap_base(value); break;
-        case kVolumeOption: options.volumes.push_back(parse_volume(value)); break;
-        case 'e': add_user_variable(user_env, value); break;
-        case kNetOption: options.net = parse_net_mode(value); break;
-        case kIpOption: options.ip = nslab::net::parse_subnet(value); break;
-        case kInitOption: options.init = true; break;
-        case kMemoryOption: options.limits.memory_bytes = cgroup::parse_memory(value, "--memory"); break;
-        case kPidsOption: options.limits.pids = cgroup::parse_pids(value, "--pids"); break;
-        case kCpusOption: options.limits.cpus = cgroup::parse_cpus(value, "--cpus"); break;
-        case kReadOnlyOption: options.read_only = true; break;
-        case kCapAddOption: caps::record(options.capabilities, value, true, "--cap-add"); break;
-        case kCapDropOption: caps::record(options.capabilities, value, false, "--cap-drop"); break;
-        case kSeccompOption: options.seccomp = parse_seccomp_profile(value); break;
-        case kTtyOption: choose_tty(options.tty, TtyChoice::kAlways, "--tty"); break;
-        case kNoTtyOption: choose_tty(options.tty, TtyChoice::kNever, "--no-tty"); break;
-        case 'v': options.verbose = true; break;
+        case 'r':
+          options.rootfs = value;
+          break;
+        case 'H':
+          nslab::validate_hostname(value, "-H");
+          options.hostname = value;
+          break;
+        case 'u':
+          options.users.map_user = parse_id_pair(value);
+          break;
+        case kRemapOption:
+          options.users.userns_remap = parse_remap_base(value);
+          break;
+        case kVolumeOption:
+          options.volumes.push_back(parse_volume(value));
+          break;
+        case 'e':
+          add_user_variable(user_env, value);
+          break;
+        case kNetOption:
+          options.net = parse_net_mode(value);
+          break;
+        case kIpOption:
+          options.ip = nslab::net::parse_subnet(value);
+          break;
+        case kInitOption:
+          options.init = true;
+          break;
+        case kMemoryOption:
+          options.limits.memory_bytes = cgroup::parse_memory(value, "--memory");
+          break;
+        case kPidsOption:
+          options.limits.pids = cgroup::parse_pids(value, "--pids");
+          break;
+        case kCpusOption:
+          options.limits.cpus = cgroup::parse_cpus(value, "--cpus");
+          break;
+        case kReadOnlyOption:
+          options.read_only = true;
+          break;
+        case kCapAddOption:
+          caps::record(options.capabilities, value, true, "--cap-add");
+          break;
+        case kCapDropOption:
+          caps::record(options.capabilities, value, false, "--cap-drop");
+          break;
+        case kSeccompOption:
+          options.seccomp = parse_seccomp_profile(value);
+          break;
+        case kTtyOption:
+          choose_tty(options.tty, TtyChoice::kAlways, "--tty");
+          break;
+        case kNoTtyOption:
+          choose_tty(options.tty, TtyChoice::kNever, "--no-tty");
+          break;
+        case 'v':
+          options.verbose = true;
+          break;
         }
       });
   if (options.users.map_user && options.users.userns_remap) {

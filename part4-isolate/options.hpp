@@ -2,8 +2,8 @@
 // any namespace exists, so a mistake costs nothing and changes nothing.
 #pragma once
 
-#include "cgroup.hpp"
 #include "capabilities.hpp"
+#include "cgroup.hpp"
 #include "netlink.hpp"
 #include "user_namespace.hpp"
 #include "volumes.hpp"
@@ -31,23 +31,23 @@ enum class TtyChoice {
 
 /// Everything isolate was asked to do.
 struct Options {
-  std::string rootfs;                ///< the new root: -r, else $ISOLATE_ROOTFS, else the build's
-  std::string hostname = "isolate";  ///< -H
-  UserRequest users;                 ///< -u or --userns-remap
-  std::vector<Volume> volumes;       ///< --volume, in the order given
-  std::vector<std::string> env;      ///< the container's whole environment, NAME=VALUE each
+  std::string rootfs;               ///< the new root: -r, else $ISOLATE_ROOTFS, else the build's
+  std::string hostname = "isolate"; ///< -H
+  UserRequest users;                ///< -u or --userns-remap
+  std::vector<Volume> volumes;      ///< --volume, in the order given
+  std::vector<std::string> env;     ///< the container's whole environment, NAME=VALUE each
   /// --net; unset means veth where isolate may create links, else loopback.
   std::optional<NetMode> net;
   std::optional<nslab::net::Subnet> ip; ///< --ip, for --net veth
-  bool init = false;                 ///< --init: our own PID 1 runs COMMAND
-  cgroup::Limits limits;             ///< --memory, --pids, --cpus
+  bool init = false;                    ///< --init: our own PID 1 runs COMMAND
+  cgroup::Limits limits;                ///< --memory, --pids, --cpus
   /// --read-only: the rootfs without the private writable layer over it.
   bool read_only = false;
-  caps::Changes capabilities;        ///< --cap-add, --cap-drop
-  bool seccomp = true;               ///< false for --seccomp unconfined
-  TtyChoice tty = TtyChoice::kAuto;  ///< --tty, --no-tty
-  bool verbose = false;              ///< -v
-  std::vector<std::string> command;  ///< COMMAND [ARG...]
+  caps::Changes capabilities;       ///< --cap-add, --cap-drop
+  bool seccomp = true;              ///< false for --seccomp unconfined
+  TtyChoice tty = TtyChoice::kAuto; ///< --tty, --no-tty
+  bool verbose = false;             ///< -v
+  std::vector<std::string> command; ///< COMMAND [ARG...]
 };
 
 /// The text -h prints.

@@ -38,56 +38,87 @@ struct Denied {
 constexpr caps::Set kSysAdmin = bit(CAP_SYS_ADMIN);
 constexpr std::array kDenied = {
     // The kernel's keyrings are not namespaced: they hold the host's secrets.
-    Denied{"keyctl"}, Denied{"add_key"}, Denied{"request_key"},
+    Denied{"keyctl"},
+    Denied{"add_key"},
+    Denied{"request_key"},
     // Replace the kernel, load code into it, or feed it eBPF programs.
-    Denied{"kexec_load"}, Denied{"kexec_file_load"},
-    Denied{"init_module", bit(CAP_SYS_MODULE)}, Denied{"finit_module", bit(CAP_SYS_MODULE)},
+    Denied{"kexec_load"},
+    Denied{"kexec_file_load"},
+    Denied{"init_module", bit(CAP_SYS_MODULE)},
+    Denied{"finit_module", bit(CAP_SYS_MODULE)},
     Denied{"delete_module", bit(CAP_SYS_MODULE)},
     Denied{"bpf", kSysAdmin | bit(CAP_BPF)},
     Denied{"perf_event_open", kSysAdmin | bit(CAP_PERFMON)},
     // Pause the kernel on a page fault: the raw material of many exploits.
     Denied{"userfaultfd"},
     // Open any file by handle, past every directory permission.
-    Denied{"open_by_handle_at", bit(CAP_DAC_READ_SEARCH)}, Denied{"name_to_handle_at", kSysAdmin},
+    Denied{"open_by_handle_at", bit(CAP_DAC_READ_SEARCH)},
+    Denied{"name_to_handle_at", kSysAdmin},
     // The host's accounting, swap, power and clock.
-    Denied{"acct", bit(CAP_SYS_PACCT)}, Denied{"swapon"}, Denied{"swapoff"},
-    Denied{"reboot", bit(CAP_SYS_BOOT)}, Denied{"settimeofday", bit(CAP_SYS_TIME)},
-    Denied{"stime", bit(CAP_SYS_TIME)}, Denied{"clock_settime", bit(CAP_SYS_TIME)},
+    Denied{"acct", bit(CAP_SYS_PACCT)},
+    Denied{"swapon"},
+    Denied{"swapoff"},
+    Denied{"reboot", bit(CAP_SYS_BOOT)},
+    Denied{"settimeofday", bit(CAP_SYS_TIME)},
+    Denied{"stime", bit(CAP_SYS_TIME)},
+    Denied{"clock_settime", bit(CAP_SYS_TIME)},
     Denied{"clock_settime64", bit(CAP_SYS_TIME)},
     // I/O ports of the real hardware.
-    Denied{"iopl", bit(CAP_SYS_RAWIO)}, Denied{"ioperm", bit(CAP_SYS_RAWIO)},
+    Denied{"iopl", bit(CAP_SYS_RAWIO)},
+    Denied{"ioperm", bit(CAP_SYS_RAWIO)},
     // New namespaces and mounts: root of a nested user namespace would get
     // every capability again, over namespaces of its own.
-    Denied{"unshare", kSysAdmin}, Denied{"setns", kSysAdmin}, Denied{"mount", kSysAdmin},
-    Denied{"umount", kSysAdmin}, Denied{"umount2", kSysAdmin}, Denied{"pivot_root", kSysAdmin},
-    Denied{"fsopen", kSysAdmin}, Denied{"fsconfig", kSysAdmin}, Denied{"fsmount", kSysAdmin},
-    Denied{"fspick", kSysAdmin}, Denied{"move_mount", kSysAdmin}, Denied{"open_tree", kSysAdmin},
-    Denied{"mount_setattr", kSysAdmin}, Denied{"quotactl", kSysAdmin},
-    Denied{"quotactl_fd", kSysAdmin}, Denied{"fanotify_init", kSysAdmin},
+    Denied{"unshare", kSysAdmin},
+    Denied{"setns", kSysAdmin},
+    Denied{"mount", kSysAdmin},
+    Denied{"umount", kSysAdmin},
+    Denied{"umount2", kSysAdmin},
+    Denied{"pivot_root", kSysAdmin},
+    Denied{"fsopen", kSysAdmin},
+    Denied{"fsconfig", kSysAdmin},
+    Denied{"fsmount", kSysAdmin},
+    Denied{"fspick", kSysAdmin},
+    Denied{"move_mount", kSysAdmin},
+    Denied{"open_tree", kSysAdmin},
+    Denied{"mount_setattr", kSysAdmin},
+    Denied{"quotactl", kSysAdmin},
+    Denied{"quotactl_fd", kSysAdmin},
+    Denied{"fanotify_init", kSysAdmin},
     Denied{"lookup_dcookie", kSysAdmin},
     Denied{"syslog", kSysAdmin | bit(CAP_SYSLOG)},
     Denied{"vhangup", bit(CAP_SYS_TTY_CONFIG)},
     // NUMA memory policy of the whole machine.
-    Denied{"mbind", bit(CAP_SYS_NICE)}, Denied{"set_mempolicy", bit(CAP_SYS_NICE)},
+    Denied{"mbind", bit(CAP_SYS_NICE)},
+    Denied{"set_mempolicy", bit(CAP_SYS_NICE)},
     Denied{"move_pages", bit(CAP_SYS_NICE)},
     // Reach into other processes' memory and descriptors.
-    Denied{"kcmp", bit(CAP_SYS_PTRACE)}, Denied{"pidfd_getfd", bit(CAP_SYS_PTRACE)},
+    Denied{"kcmp", bit(CAP_SYS_PTRACE)},
+    Denied{"pidfd_getfd", bit(CAP_SYS_PTRACE)},
     Denied{"process_vm_readv", bit(CAP_SYS_PTRACE)},
     Denied{"process_vm_writev", bit(CAP_SYS_PTRACE)},
     // io_uring bypasses this very filter: its requests are no system calls.
-    Denied{"io_uring_setup"}, Denied{"io_uring_enter"}, Denied{"io_uring_register"},
+    Denied{"io_uring_setup"},
+    Denied{"io_uring_enter"},
+    Denied{"io_uring_register"},
     // Obsolete calls no program needs.
-    Denied{"uselib"}, Denied{"ustat"}, Denied{"sysfs"}, Denied{"_sysctl"}, Denied{"vm86"},
-    Denied{"vm86old"}, Denied{"nfsservctl"}, Denied{"create_module"},
-    Denied{"get_kernel_syms"}, Denied{"query_module"},
+    Denied{"uselib"},
+    Denied{"ustat"},
+    Denied{"sysfs"},
+    Denied{"_sysctl"},
+    Denied{"vm86"},
+    Denied{"vm86old"},
+    Denied{"nfsservctl"},
+    Denied{"create_module"},
+    Denied{"get_kernel_syms"},
+    Denied{"query_module"},
 };
 // [denied-calls]
 
 // clone(2)'s flags that make new namespaces (CLONE_NEWTIME shares a bit
 // with CSIGNAL in clone(2) and is only accepted by unshare and clone3).
 constexpr std::array<unsigned long, 7> kNamespaceFlags = {
-    CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID,
-    CLONE_NEWNET};
+    CLONE_NEWNS,   CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
+    CLONE_NEWUSER, CLONE_NEWPID,    CLONE_NEWNET};
 
 using Filter = std::unique_ptr<void, decltype(&::seccomp_release)>;
 
@@ -142,7 +173,8 @@ int load_filter(caps::Set container_caps) {
   // Type into a terminal's input queue or drive the console: with the
   // invoker's terminal, both would reach the host's shell. The command is
   // an int: compare its low 32 bits only.
-  for (const unsigned long request : {static_cast<unsigned long>(TIOCSTI), static_cast<unsigned long>(TIOCLINUX)}) {
+  for (const unsigned long request :
+       {static_cast<unsigned long>(TIOCSTI), static_cast<unsigned long>(TIOCLINUX)}) {
     rules += deny(filter, "ioctl", EPERM, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, request));
   }
   check_libseccomp(::seccomp_load(filter.get()), "seccomp_load", "the filter");

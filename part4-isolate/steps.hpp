@@ -53,8 +53,9 @@ private:
         return;
       }
       try {
-        steps_.print(name_, std::chrono::duration_cast<std::chrono::microseconds>(
-                                Clock::now() - started_).count());
+        steps_.print(
+            name_,
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_).count());
       } catch (...) {
         // -v output is a courtesy; a closed stdout must not stop the program.
       }

@@ -24,8 +24,9 @@ struct SubordinateRange {
 /// "owner:start:count" lines) whose owner is \p user_name or the number
 /// \p id, as shadow accepts either. Malformed lines are skipped, as shadow
 /// skips them.
-[[nodiscard]] std::optional<SubordinateRange>
-find_subordinate_range(std::string_view file_text, std::string_view user_name, unsigned long id);
+[[nodiscard]] std::optional<SubordinateRange> find_subordinate_range(std::string_view file_text,
+                                                                     std::string_view user_name,
+                                                                     unsigned long id);
 
 /// The full path of \p program on $PATH, if there is one that may be run.
 [[nodiscard]] std::optional<std::string> find_on_path(std::string_view program);

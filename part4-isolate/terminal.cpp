@@ -28,8 +28,8 @@ constexpr std::size_t kChunk = 4096;
 
 TerminalPlan plan_terminal(TtyChoice choice) {
   TerminalPlan plan;
-  plan.pty = choice == TtyChoice::kAlways ||
-             (choice == TtyChoice::kAuto && ::isatty(STDIN_FILENO) == 1);
+  plan.pty =
+      choice == TtyChoice::kAlways || (choice == TtyChoice::kAuto && ::isatty(STDIN_FILENO) == 1);
   winsize size{};
   if (plan.pty && ::ioctl(STDIN_FILENO, TIOCGWINSZ, &size) == 0) {
     plan.size = size;

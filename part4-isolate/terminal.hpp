@@ -21,8 +21,8 @@ namespace isolate {
 /// What the container's terminal will be; decided before clone, so the
 /// child's copy of memory already holds it.
 struct TerminalPlan {
-  bool pty = false;               ///< a pseudo-terminal of its own
-  std::optional<winsize> size;    ///< the invoker's window size, if it has one
+  bool pty = false;            ///< a pseudo-terminal of its own
+  std::optional<winsize> size; ///< the invoker's window size, if it has one
 };
 
 /// Decides from \p choice and isolate's own stdin.

@@ -13,9 +13,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <csignal>
 #include <fcntl.h>
 #include <fmt/core.h>
 #include <pwd.h>
@@ -40,8 +40,8 @@ std::string one_line(std::string_view map) {
 void write_proc_file(const nslab::UniqueFd& proc_dir, pid_t pid, const char* name,
                      std::string_view text) {
   const std::string path = fmt::format("/proc/{}/{}", pid, name);
-  const nslab::UniqueFd file(nslab::check(::openat(proc_dir.get(), name, O_WRONLY | O_CLOEXEC),
-                                          "open", path));
+  const nslab::UniqueFd file(
+      nslab::check(::openat(proc_dir.get(), name, O_WRONLY | O_CLOEXEC), "open", path));
   const ssize_t written = ::write(file.get(), text.data(), text.size());
   if (written == static_cast<ssize_t>(text.size())) {
     return;
@@ -64,8 +64,8 @@ void write_id_maps(pid_t pid, const IdMaps& maps) {
   // One descriptor for the child's /proc directory, opened once: all three
   // writes then reach the same process, whatever happens to the path.
   const std::string proc_path = fmt::format("/proc/{}", pid);
-  const nslab::UniqueFd proc_dir(nslab::check(
-      ::open(proc_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC), "open", proc_path));
+  const nslab::UniqueFd proc_dir(
+      nslab::check(::open(proc_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC), "open", proc_path));
   // BEGIN EXERCISE part4.userns-map
   // STUB: // TODO(part4.userns-map): write the child's maps; see user_namespaces(7). proc_dir,
   // STUB: // the child's /proc/PID directory, is already open: write_proc_file(proc_dir, pid,
@@ -151,7 +151,8 @@ IdMaps plan_rootless() {
   maps.newuidmap = *newuidmap;
   maps.newgidmap = *newgidmap;
   maps.reason = fmt::format("your uid and gid, then the ranges /etc/subuid and /etc/subgid "
-                            "lend {}, through newuidmap and newgidmap", name);
+                            "lend {}, through newuidmap and newgidmap",
+                            name);
   return maps;
 }
 // [plan-rootless]
@@ -196,9 +197,13 @@ IdMaps plan_id_maps(const UserRequest& request) {
     // Container root is host uid BASE, no real user: a file the container
     // may write on the host is one BASE.. owns, nothing of root's.
     const unsigned long base = *request.userns_remap;
-    return {{{0, base, kContainerIds}}, {{0, base, kContainerIds}}, false, {}, {},
-            fmt::format("--userns-remap: 0-65535 are host ids {}-{}", base,
-                        base + kContainerIds - 1)};
+    return {
+        {{0, base, kContainerIds}},
+        {{0, base, kContainerIds}},
+        false,
+        {},
+        {},
+        fmt::format("--userns-remap: 0-65535 are host ids {}-{}", base, base + kContainerIds - 1)};
   }
   // As Docker without remapping: container ids are host ids. Safe only
   // because the container holds its capabilities over its own namespaces,

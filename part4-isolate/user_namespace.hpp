@@ -26,8 +26,8 @@ struct IdPair {
 
 /// What the command line asked of the user namespace.
 struct UserRequest {
-  std::optional<IdPair> map_user;     ///< -u: root inside is this pair, nothing else
-  std::optional<uid_t> userns_remap;  ///< --userns-remap BASE
+  std::optional<IdPair> map_user;    ///< -u: root inside is this pair, nothing else
+  std::optional<uid_t> userns_remap; ///< --userns-remap BASE
 };
 
 /// The container's id maps, decided before clone(2), and who writes them.

@@ -66,10 +66,10 @@ void resolve_volumes(std::vector<Volume>& volumes) {
     const std::unique_ptr<char, decltype(&std::free)> resolved(
         ::realpath(volume.host_dir.c_str(), nullptr), &std::free);
     struct stat info {};
-    const int error = !resolved                              ? errno
-                      : ::stat(resolved.get(), &info) != 0    ? errno
-                      : !S_ISDIR(info.st_mode)               ? ENOTDIR
-                                                             : 0;
+    const int error = !resolved                            ? errno
+                      : ::stat(resolved.get(), &info) != 0 ? errno
+                      : !S_ISDIR(info.st_mode)             ? ENOTDIR
+                                                           : 0;
     if (error != 0) {
       throw nslab::Error(error, fmt::format("--volume {}: {}", volume.spec, volume.host_dir));
     }
@@ -84,17 +84,17 @@ std::vector<nslab::UniqueFd> open_volumes(const std::vector<Volume>& volumes) {
     // A detached copy of the host directory and every mount below it, taken
     // while the host's tree is in view; it is ours from here on, whatever
     // later happens to the path on the host.
-    nslab::UniqueFd copy(nslab::check(
-        ::open_tree(AT_FDCWD, volume.host_dir.c_str(),
-                    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE),
-        "open_tree", volume.host_dir));
+    nslab::UniqueFd copy(
+        nslab::check(::open_tree(AT_FDCWD, volume.host_dir.c_str(),
+                                 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE),
+                     "open_tree", volume.host_dir));
     // One call for the whole tree. The copy's flags that the host set are
     // locked in a user namespace: flags may be added, never taken away, and
     // a plain MS_REMOUNT|MS_RDONLY would change the top mount only. The
     // copy is private already: make_mounts_private() ran first.
     mount_attr attributes{};
-    attributes.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-                          (volume.read_only ? MOUNT_ATTR_RDONLY : 0);
+    attributes.attr_set =
+        MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (volume.read_only ? MOUNT_ATTR_RDONLY : 0);
     nslab::check(::mount_setattr(copy.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attributes,
                                  sizeof attributes),
                  "mount_setattr", volume.host_dir);
@@ -112,9 +112,9 @@ void attach_volumes(const std::vector<Volume>& volumes, std::vector<nslab::Uniqu
     // host's files.
     const std::string& target = volumes[i].container_dir;
     make_directories(target);
-    nslab::check(::move_mount(copies[i].get(), "", AT_FDCWD, target.c_str(),
-                              MOVE_MOUNT_F_EMPTY_PATH),
-                 "move_mount", target);
+    nslab::check(
+        ::move_mount(copies[i].get(), "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH),
+        "move_mount", target);
     copies[i].reset();
   }
 }

@@ -16,10 +16,10 @@ namespace isolate {
 
 /// One --volume HOST_DIR:CONTAINER_DIR[:ro|:rw].
 struct Volume {
-  std::string spec;           ///< as typed, for error messages
-  std::string host_dir;       ///< absolute, without symlinks once resolved
-  std::string container_dir;  ///< absolute, inside the container
-  bool read_only = false;     ///< :ro
+  std::string spec;          ///< as typed, for error messages
+  std::string host_dir;      ///< absolute, without symlinks once resolved
+  std::string container_dir; ///< absolute, inside the container
+  bool read_only = false;    ///< :ro
 };
 
 /// Parses HOST_DIR:CONTAINER_DIR[:ro|:rw]. Throws nslab::UsageError.

@@ -41,8 +41,7 @@ void Checkpoint::release() {
   pipe_.read_end.reset();
   // With SIGPIPE ignored (see run_main), a child that is already gone makes
   // this fail with EPIPE instead of killing the parent without a word.
-  check(::write(pipe_.write_end.get(), &kGoByte, 1), "write",
-        "checkpoint pipe; the child is gone");
+  check(::write(pipe_.write_end.get(), &kGoByte, 1), "write", "checkpoint pipe; the child is gone");
   // The write end stays open: it is the lifeline the child checks after
   // reading the byte (see wait()). It closes when this object goes away, or
   // when the kernel closes it for a parent that died.

@@ -184,18 +184,14 @@ Child clone_child(int namespace_flags, std::function<int()> child_main, Start st
     checkpoint.emplace();
   }
   ErrorChannel errors;
-  ChildStart child_start{&child_main,
-                         checkpoint ? &*checkpoint : nullptr,
-                         &errors,
-                         ::getpid(),
-                         (namespace_flags & CLONE_NEWPID) != 0,
-                         stack.bottom()};
+  ChildStart child_start{&child_main, checkpoint ? &*checkpoint : nullptr,   &errors,
+                         ::getpid(),  (namespace_flags & CLONE_NEWPID) != 0, stack.bottom()};
   // Anything still in a stdio buffer would be copied into the child and
   // printed twice, once by each process.
   std::fflush(nullptr);
   int pidfd = -1;
-  const pid_t pid = ::clone(child_trampoline, stack.top(),
-                            namespace_flags | CLONE_PIDFD | SIGCHLD, &child_start, &pidfd);
+  const pid_t pid = ::clone(child_trampoline, stack.top(), namespace_flags | CLONE_PIDFD | SIGCHLD,
+                            &child_start, &pidfd);
   if (pid == -1) {
     const int error = errno; // reading the AppArmor sysctl below may change errno
     // Under Ubuntu's AppArmor restriction `unshare -Ur` would not help: there

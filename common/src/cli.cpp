@@ -11,9 +11,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <fmt/core.h>
 #include <fmt/format.h>
-#include <exception>
 #include <new>
 #include <unistd.h>
 
@@ -152,8 +152,7 @@ std::string as_typed(std::string_view message, std::string_view own, std::string
 } // namespace
 
 // [usage-errors]
-UsageError option_error(int getopt_result, int id, const char* word,
-                        const option* long_options) {
+UsageError option_error(int getopt_result, int id, const char* word, const option* long_options) {
   const std::string_view text = word != nullptr ? word : "";
   if (text.starts_with("--")) {
     // getopt_long leaves optopt at 0 for a long option it does not know,
@@ -216,8 +215,8 @@ long parse_number(std::string_view text, std::string_view option, long min, long
   long value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-    throw UsageError(fmt::format("{}: expected a whole number from {} to {}, got '{}'", option,
-                                 min, max, text));
+    throw UsageError(
+        fmt::format("{}: expected a whole number from {} to {}, got '{}'", option, min, max, text));
   }
   return value;
 }

@@ -20,8 +20,7 @@ std::string join_nonempty(const std::string& step, const std::string& reason) {
 
 Error::Error(int errnum, std::string call, std::string object, std::string reason)
     : std::system_error(errnum, std::generic_category()), call_(std::move(call)),
-      object_(std::move(object)),
-      reason_(reason.empty() ? code().message() : std::move(reason)),
+      object_(std::move(object)), reason_(reason.empty() ? code().message() : std::move(reason)),
       message_(join_nonempty(describe_step(call_, object_), reason_)) {}
 
 int Error::exit_code() const noexcept { return kExitSetupFailed; }

@@ -96,14 +96,13 @@ std::optional<ChildFailure> ErrorChannel::receive() {
     return std::nullopt; // received already
   }
   FailureRecord record{};
-  const long got = check(read_retrying(pipe_.read_end.get(), &record, sizeof record), "read",
-                         "error channel");
+  const long got =
+      check(read_retrying(pipe_.read_end.get(), &record, sizeof record), "read", "error channel");
   pipe_.read_end.reset();
   if (got != static_cast<long>(sizeof record)) {
     return std::nullopt; // end-of-file: the child exec'd or exited quietly
   }
-  return ChildFailure{record.call, record.object, record.errnum, record.reason,
-                      record.exec_failed};
+  return ChildFailure{record.call, record.object, record.errnum, record.reason, record.exec_failed};
 }
 
 } // namespace nslab

@@ -27,7 +27,8 @@ std::string ExitStatus::describe() const {
     return fmt::format("exited with {}", value_);
   }
   const char* abbrev = sigabbrev_np(value_);
-  return abbrev ? fmt::format("killed by SIG{}", abbrev) : fmt::format("killed by signal {}", value_);
+  return abbrev ? fmt::format("killed by SIG{}", abbrev)
+                : fmt::format("killed by signal {}", value_);
 }
 
 } // namespace nslab

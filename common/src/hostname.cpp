@@ -19,7 +19,8 @@ void validate_hostname(std::string_view name, std::string_view option) {
   }
   // The kernel takes any bytes, but a newline in the hostname would break
   // every prompt, log line and /etc/hosts entry that shows it.
-  if (std::ranges::any_of(name, [](char byte) { return std::iscntrl(static_cast<unsigned char>(byte)) != 0; })) {
+  if (std::ranges::any_of(
+          name, [](char byte) { return std::iscntrl(static_cast<unsigned char>(byte)) != 0; })) {
     throw UsageError(fmt::format("{}: a hostname may not contain control characters, got '{}'",
                                  option, printable(name)));
   }

@@ -43,8 +43,8 @@ NamespaceId namespace_id(pid_t pid, const NamespaceKind& kind) {
 }
 
 std::string namespace_table(pid_t parent, pid_t child) {
-  std::string table =
-      fmt::format("{:<8} {:>12} {:>12}  {:<7} {}\n", "ns", "parent", "child", "child's", "isolates");
+  std::string table = fmt::format("{:<8} {:>12} {:>12}  {:<7} {}\n", "ns", "parent", "child",
+                                  "child's", "isolates");
   for (const NamespaceKind& kind : kNamespaceKinds) {
     try {
       const NamespaceId parent_id = namespace_id(parent, kind);

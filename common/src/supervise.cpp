@@ -14,13 +14,12 @@ ExitStatus wait_forwarding_signals(Child& child, SignalFd& signals,
   std::vector<pollfd> watched;
   while (true) {
     // The failure report's descriptor is -1 once read: poll(2) skips it.
-    watched = {{child.pidfd(), POLLIN, 0}, {signals.fd(), POLLIN, 0},
-               {child.failure_fd(), POLLIN, 0}};
+    watched = {
+        {child.pidfd(), POLLIN, 0}, {signals.fd(), POLLIN, 0}, {child.failure_fd(), POLLIN, 0}};
     if (companion) {
       companion->watch(watched);
     }
-    if (::poll(watched.data(), watched.size(), poll_timeout(kill_deadline)) < 0 &&
-        errno != EINTR) {
+    if (::poll(watched.data(), watched.size(), poll_timeout(kill_deadline)) < 0 && errno != EINTR) {
       throw_errno("poll", "child and signals");
     }
     // The companion first: what the child wrote just before it exited is

@@ -11,9 +11,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
-#include <string>
 #include <gtest/gtest.h>
 #include <sched.h>
+#include <string>
 #include <unistd.h>
 
 namespace {
@@ -45,7 +45,12 @@ TEST(CloneChild, ChildRunsInTheRequestedNamespaces) {
 
 TEST(CloneChild, ExitStatusAndSignalAreDecoded) {
   EXPECT_EQ(nslab::clone_child(0, [] { return 42; }).wait(), nslab::ExitStatus::exited(42));
-  EXPECT_EQ(nslab::clone_child(0, [] { ::raise(SIGKILL); return 0; }).wait(),
+  EXPECT_EQ(nslab::clone_child(0,
+                               [] {
+                                 ::raise(SIGKILL);
+                                 return 0;
+                               })
+                .wait(),
             nslab::ExitStatus::killed(SIGKILL));
 }
 
@@ -99,7 +104,8 @@ TEST(CloneChild, StackOverflowHitsTheGuardPage) {
 }
 
 TEST(CloneChild, WhenReleasedTheChildRunsAfterTheRelease) {
-  nslab::Child child = nslab::clone_child(0, [] { return 7; }, nslab::Start::kWhenReleased);
+  nslab::Child child = nslab::clone_child(
+      0, [] { return 7; }, nslab::Start::kWhenReleased);
   child.release();
   EXPECT_EQ(child.wait(), nslab::ExitStatus::exited(7));
 }
@@ -108,7 +114,10 @@ TEST(Child, DestructorKillsAndReapsARunningChild) {
   pid_t pid = 0;
   {
     nslab::testing::Gate gate;
-    nslab::Child child = nslab::clone_child(0, [&] { (void)gate.pass(); return 0; });
+    nslab::Child child = nslab::clone_child(0, [&] {
+      (void)gate.pass();
+      return 0;
+    });
     pid = child.pid();
     // The gate outlives the child here, so it is still blocked.
   }
@@ -118,7 +127,10 @@ TEST(Child, DestructorKillsAndReapsARunningChild) {
 
 TEST(Child, WaitForGivesUpAtTheTimeout) {
   nslab::testing::Gate gate;
-  nslab::Child child = nslab::clone_child(0, [&] { (void)gate.pass(); return 3; });
+  nslab::Child child = nslab::clone_child(0, [&] {
+    (void)gate.pass();
+    return 3;
+  });
   EXPECT_FALSE(child.wait_for(10ms).has_value());
   gate.open();
   EXPECT_EQ(child.wait_for(5000ms), nslab::ExitStatus::exited(3));
@@ -146,7 +158,8 @@ TEST(Supervise, KillsAChildThatIgnoresSignalsAfterTheGrace) {
     return 0;
   });
   ::kill(::getpid(), SIGTERM);
-  EXPECT_EQ(nslab::wait_forwarding_signals(child, signals, 50ms), nslab::ExitStatus::killed(SIGKILL));
+  EXPECT_EQ(nslab::wait_forwarding_signals(child, signals, 50ms),
+            nslab::ExitStatus::killed(SIGKILL));
 }
 
 } // namespace

@@ -45,8 +45,8 @@ std::string usage_error_for(std::vector<std::string> words) {
   argv.push_back(nullptr);
   optind = 0; // getopt keeps state between calls; 0 starts it afresh
   try {
-    (void)nslab::parse_options(static_cast<int>(words.size()), argv.data(), "+:vd:",
-                               kLongOptions, [](int option, const char* value) {
+    (void)nslab::parse_options(static_cast<int>(words.size()), argv.data(), "+:vd:", kLongOptions,
+                               [](int option, const char* value) {
                                  if (option == 'd') {
                                    (void)nslab::parse_number(value, "-d", 0, 9);
                                  }
@@ -98,17 +98,15 @@ TEST(CommandOrShell, DefaultsToAShell) {
 
 TEST(RunMain, TurnsErrorsIntoOneLineAndStatus125) {
   testing::internal::CaptureStderr();
-  const int usage_status = nslab::run_main("prog", "Usage: prog\n", []() -> int {
-    throw nslab::UsageError("invalid option -- 'x'");
-  });
+  const int usage_status = nslab::run_main(
+      "prog", "Usage: prog\n", []() -> int { throw nslab::UsageError("invalid option -- 'x'"); });
   EXPECT_EQ(testing::internal::GetCapturedStderr(),
             "prog: invalid option -- 'x'\nTry 'prog --help' for more information.\n");
   EXPECT_EQ(usage_status, 125);
 
   testing::internal::CaptureStderr();
-  const int error_status = nslab::run_main("prog", "Usage: prog\n", []() -> int {
-    throw nslab::Error(EPERM, "sethostname", "a\nb");
-  });
+  const int error_status = nslab::run_main(
+      "prog", "Usage: prog\n", []() -> int { throw nslab::Error(EPERM, "sethostname", "a\nb"); });
   EXPECT_EQ(testing::internal::GetCapturedStderr(),
             "prog: sethostname(a\\nb): Operation not permitted\n");
   EXPECT_EQ(error_status, 125);

@@ -44,7 +44,8 @@ std::string camel_case(const std::string& name) {
 class Contract : public ::testing::TestWithParam<Program> {
 protected:
   /// Runs the program with \p arguments after its own options.
-  [[nodiscard]] Result run_with(const std::vector<std::string>& arguments, bool options = true) const {
+  [[nodiscard]] Result run_with(const std::vector<std::string>& arguments,
+                                bool options = true) const {
     const Program& p = GetParam();
     std::vector<std::string> argv = {program(p.name)};
     if (options) {
@@ -74,8 +75,8 @@ TEST_P(Contract, BadOptionGives125AndOneLineWithTheTryLine) {
   const Result r = run_with({"--bogus", "true"}, false);
   const std::string& name = GetParam().name;
   EXPECT_EQ(r.code(), 125) << exited(r, 125);
-  const std::string expected = name + ": unrecognized option '--bogus'\nTry '" + name +
-                               " --help' for more information.\n";
+  const std::string expected =
+      name + ": unrecognized option '--bogus'\nTry '" + name + " --help' for more information.\n";
   EXPECT_EQ(r.err, expected) << complained(r, expected);
   EXPECT_EQ(r.out, "") << printed(r, "");
 }
@@ -101,10 +102,10 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Program{"uts-demo", {}, {}}, Program{"ipc-checkpoint", {"-d", "0"}, {}},
                       // A queue of this test process's own: the default name
                       // would clash with a run of invoke_ns in a test beside it.
-                      Program{"invoke_ns",
-                              {"-i", "no", "-q", fmt::format("/nslab-contract-{}", ::getpid()),
-                               "--"},
-                              "hi\n"},
+                      Program{
+                          "invoke_ns",
+                          {"-i", "no", "-q", fmt::format("/nslab-contract-{}", ::getpid()), "--"},
+                          "hi\n"},
                       Program{"isolate", {}, {}, true}),
     [](const ::testing::TestParamInfo<Program>& tested) { return camel_case(tested.param.name); });
 

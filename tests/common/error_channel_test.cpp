@@ -16,8 +16,8 @@ TEST(ErrorChannel, SuccessfulExecSendsNothing) {
 }
 
 TEST(ErrorChannel, CarriesAFailedStepToTheParentAsFields) {
-  nslab::Child child = nslab::clone_child(
-      0, []() -> int { throw nslab::Error(EINVAL, "pivot_root", "/srv"); });
+  nslab::Child child =
+      nslab::clone_child(0, []() -> int { throw nslab::Error(EINVAL, "pivot_root", "/srv"); });
   const auto failure = child.failure();
   ASSERT_TRUE(failure.has_value());
   EXPECT_EQ(failure->call, "pivot_root");

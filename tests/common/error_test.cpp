@@ -22,7 +22,8 @@ TEST(Error, AReasonOfItsOwnTakesTheErrnoTextsPlace) {
   const nslab::Error error(ENOSPC, "--ip", "", "no free /30 left in 169.254.0.0/16");
   EXPECT_STREQ(error.what(), "--ip: no free /30 left in 169.254.0.0/16");
   EXPECT_EQ(error.reason(), "no free /30 left in 169.254.0.0/16");
-  EXPECT_STREQ(nslab::Error(0, "", "", "not implemented: part1.x").what(), "not implemented: part1.x");
+  EXPECT_STREQ(nslab::Error(0, "", "", "not implemented: part1.x").what(),
+               "not implemented: part1.x");
 }
 
 TEST(Error, ExitCodeIs125AndAnExecErrorsIs127Or126) {

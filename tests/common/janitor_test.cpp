@@ -1,14 +1,14 @@
 #include "nslab/janitor.hpp"
 
 #include "harness.hpp"
-#include "text.hpp"
 #include "nslab/unique_fd.hpp"
+#include "text.hpp"
 
 #include "nslab/error.hpp"
 
 #include <cerrno>
-#include <string>
 #include <gtest/gtest.h>
+#include <string>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,7 +37,10 @@ TEST(Janitor, RemovesWhatItMadeWhenItsOwnerDiesWithoutDismissingIt) {
   const std::string made = dir.path() + "/made";
   in_a_process_that_dies([&] {
     static nslab::Janitor<int> janitor(
-        [&] { write_file(made, "resource"); return kHandle; },
+        [&] {
+          write_file(made, "resource");
+          return kHandle;
+        },
         [&](int handle) { write_file(made, "removed " + std::to_string(handle)); });
   });
   // The janitor was re-parented to this test (a subreaper); once it is gone,
@@ -50,8 +53,12 @@ TEST(Janitor, HandsTheHandleBackAndDoesNothingOnceDismissed) {
   const nslab::testing::TempDir dir;
   const std::string made = dir.path() + "/made";
   {
-    const nslab::Janitor<int> janitor([&] { write_file(made, "resource"); return kHandle; },
-                                      [&](int) { write_file(made, "removed"); });
+    const nslab::Janitor<int> janitor(
+        [&] {
+          write_file(made, "resource");
+          return kHandle;
+        },
+        [&](int) { write_file(made, "removed"); });
     EXPECT_EQ(janitor.handle(), kHandle);
     EXPECT_EQ(read_file(made), "resource") << "the janitor made it before the constructor returned";
   } // the destructor dismisses it and reaps it

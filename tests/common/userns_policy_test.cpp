@@ -70,12 +70,12 @@ TEST(UsernsPolicy, NoHintForOtherErrorsOrWithoutTheRestriction) {
 // mount on it (the child's error, which comes back over the error channel).
 // \p value is what the sysctl file says: 1, or 0 for the control run.
 nslab::testing::Result run_as_nobody_with_sysctl(const std::string& value) {
-  const std::string script = fmt::format(
-      "mount --make-rprivate / && mount -t tmpfs nslab-sysctl /proc/sys/kernel && "
-      "echo {} > /proc/sys/kernel/apparmor_restrict_unprivileged_userns || exit 99; "
-      "setpriv --reuid=65534 --regid=65534 --clear-groups -- {} -n box -- true; "
-      "setpriv --reuid=65534 --regid=65534 --clear-groups -- {} true",
-      value, nslab::testing::program("uts-demo"), nslab::testing::program("isolate"));
+  const std::string script =
+      fmt::format("mount --make-rprivate / && mount -t tmpfs nslab-sysctl /proc/sys/kernel && "
+                  "echo {} > /proc/sys/kernel/apparmor_restrict_unprivileged_userns || exit 99; "
+                  "setpriv --reuid=65534 --regid=65534 --clear-groups -- {} -n box -- true; "
+                  "setpriv --reuid=65534 --regid=65534 --clear-groups -- {} true",
+                  value, nslab::testing::program("uts-demo"), nslab::testing::program("isolate"));
   nslab::testing::Command command({"unshare", "-m", "sh", "-c", script});
   command.root_in_user_namespace = false; // the mounts need real root, or the test skips
   return nslab::testing::run(command);

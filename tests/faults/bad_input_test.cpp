@@ -53,7 +53,8 @@ protected:
       if (row.usage) {
         EXPECT_EQ(lines.size(), 2u) << case_name << "\n" << r.describe();
         EXPECT_EQ(lines.back(), "Try '" + program + " --help' for more information.")
-            << case_name << "\n" << r.describe();
+            << case_name << "\n"
+            << r.describe();
         EXPECT_EQ(r.out, "") << case_name << ": a usage error runs nothing\n" << r.describe();
       } else {
         EXPECT_EQ(lines.size(), 1u) << case_name << "\n" << r.describe();
@@ -82,13 +83,17 @@ TEST_F(BadInputTable, UtsDemo) {
                 {{"--verbose=yes"}, 125, "option '--verbose' doesn't allow an argument"},
                 {{"--help=me"}, 125, "option '--help' doesn't allow an argument"},
                 {{"-n", "", "true"}, 125, "-n: a hostname must be 1 to 64 bytes, got 0"},
-                {{"--hostname", kTooLongHostname, "true"}, 125,
+                {{"--hostname", kTooLongHostname, "true"},
+                 125,
                  "--hostname: a hostname must be 1 to 64 bytes, got 65"},
-                {{"-n", "a\nb", "true"}, 125,
+                {{"-n", "a\nb", "true"},
+                 125,
                  "-n: a hostname may not contain control characters, got 'a\\nb'"},
-                {{"--hostname=a\tb", "true"}, 125,
+                {{"--hostname=a\tb", "true"},
+                 125,
                  "--hostname: a hostname may not contain control characters, got 'a\\tb'"},
-                {{"-n", "\x1b[2J", "true"}, 125,
+                {{"-n", "\x1b[2J", "true"},
+                 125,
                  "-n: a hostname may not contain control characters, got '\\x1b[2J'"},
                 {{""}, 125, "COMMAND is empty"},
                 {{"--", ""}, 125, "COMMAND is empty"},
@@ -96,80 +101,88 @@ TEST_F(BadInputTable, UtsDemo) {
 }
 
 TEST_F(BadInputTable, IpcCheckpoint) {
-  check_all("ipc-checkpoint",
-            {
-                {{"-x"}, 125, "invalid option -- 'x'"},
-                {{"--foo"}, 125, "unrecognized option '--foo'"},
-                {{"--share-ipc=yes"}, 125, "option '--share-ipc' doesn't allow an argument"},
-                {{"--share=yes"}, 125, "option '--share' doesn't allow an argument"},
-                {{"--v=1"}, 125, "option '--v' doesn't allow an argument"},
-                {{"-d"}, 125, "option requires an argument -- 'd'"},
-                {{"--delay"}, 125, "option '--delay' requires an argument"},
-                {{"-d", "abc"}, 125, "-d: expected a whole number from 0 to 3600000, got 'abc'"},
-                {{"--delay=-1"}, 125, "--delay: expected a whole number from 0 to 3600000, got '-1'"},
-                {{"-d", "3600001"}, 125, "-d: expected a whole number"},
-                {{"-d", ""}, 125, "-d: expected a whole number"},
-                {{"-d", "1", ""}, 125, "COMMAND is empty"},
-                {{"-d", "1\n2"}, 125, "-d: expected a whole number from 0 to 3600000, got '1\\n2'"},
-            });
+  check_all(
+      "ipc-checkpoint",
+      {
+          {{"-x"}, 125, "invalid option -- 'x'"},
+          {{"--foo"}, 125, "unrecognized option '--foo'"},
+          {{"--share-ipc=yes"}, 125, "option '--share-ipc' doesn't allow an argument"},
+          {{"--share=yes"}, 125, "option '--share' doesn't allow an argument"},
+          {{"--v=1"}, 125, "option '--v' doesn't allow an argument"},
+          {{"-d"}, 125, "option requires an argument -- 'd'"},
+          {{"--delay"}, 125, "option '--delay' requires an argument"},
+          {{"-d", "abc"}, 125, "-d: expected a whole number from 0 to 3600000, got 'abc'"},
+          {{"--delay=-1"}, 125, "--delay: expected a whole number from 0 to 3600000, got '-1'"},
+          {{"-d", "3600001"}, 125, "-d: expected a whole number"},
+          {{"-d", ""}, 125, "-d: expected a whole number"},
+          {{"-d", "1", ""}, 125, "COMMAND is empty"},
+          {{"-d", "1\n2"}, 125, "-d: expected a whole number from 0 to 3600000, got '1\\n2'"},
+      });
 }
 
 TEST_F(BadInputTable, InvokeNs) {
   const std::string queue = nslab::testing::unique_name("/nslab-bad");
-  check_all("invoke_ns",
-            {
-                {{"-x"}, 125, "invalid option -- 'x'"},
-                {{"--foo"}, 125, "unrecognized option '--foo'"},
-                {{"--pid=yes"}, 125, "option '--pid' doesn't allow an argument"},
-                {{"--net=1"}, 125, "option '--net' doesn't allow an argument"},
-                {{"-i"}, 125, "option requires an argument -- 'i'"},
-                {{"--ipc"}, 125, "option '--ipc' requires an argument"},
-                {{"--queue"}, 125, "option '--queue' requires an argument"},
-                {{"-i", "maybe"}, 125, "-i: expected yes or no, got 'maybe'"},
-                {{"--ipc=maybe"}, 125, "--ipc: expected yes or no, got 'maybe'"},
-                {{"-t", "0", "-i", "no"}, 125, "-t: expected a whole number from 1 to 86400, got '0'"},
-                {{"--timeout=86401"}, 125, "--timeout: expected a whole number from 1 to 86400"},
-                {{"-q", "noslash", "-i", "no"}, 125, "-q: a queue name is a slash"},
-                {{"--queue=/a/b"}, 125, "--queue: a queue name is a slash"},
-                {{"-q", "/"}, 125, "-q: a queue name is a slash"},
-                {{"-u", ""}, 125, "-u: a hostname must be 1 to 64 bytes, got 0"},
-                {{"--uts=a\nb"}, 125, "--uts: a hostname may not contain control characters"},
-                {{"-q", queue, "--", ""}, 125, "COMMAND is empty"},
-                {{"-q", queue, "nslab-no-such-command"}, 127,
-                 "exec(nslab-no-such-command): No such file or directory", false},
-            });
+  check_all(
+      "invoke_ns",
+      {
+          {{"-x"}, 125, "invalid option -- 'x'"},
+          {{"--foo"}, 125, "unrecognized option '--foo'"},
+          {{"--pid=yes"}, 125, "option '--pid' doesn't allow an argument"},
+          {{"--net=1"}, 125, "option '--net' doesn't allow an argument"},
+          {{"-i"}, 125, "option requires an argument -- 'i'"},
+          {{"--ipc"}, 125, "option '--ipc' requires an argument"},
+          {{"--queue"}, 125, "option '--queue' requires an argument"},
+          {{"-i", "maybe"}, 125, "-i: expected yes or no, got 'maybe'"},
+          {{"--ipc=maybe"}, 125, "--ipc: expected yes or no, got 'maybe'"},
+          {{"-t", "0", "-i", "no"}, 125, "-t: expected a whole number from 1 to 86400, got '0'"},
+          {{"--timeout=86401"}, 125, "--timeout: expected a whole number from 1 to 86400"},
+          {{"-q", "noslash", "-i", "no"}, 125, "-q: a queue name is a slash"},
+          {{"--queue=/a/b"}, 125, "--queue: a queue name is a slash"},
+          {{"-q", "/"}, 125, "-q: a queue name is a slash"},
+          {{"-u", ""}, 125, "-u: a hostname must be 1 to 64 bytes, got 0"},
+          {{"--uts=a\nb"}, 125, "--uts: a hostname may not contain control characters"},
+          {{"-q", queue, "--", ""}, 125, "COMMAND is empty"},
+          {{"-q", queue, "nslab-no-such-command"},
+           127,
+           "exec(nslab-no-such-command): No such file or directory",
+           false},
+      });
   EXPECT_FALSE(nslab::testing::posix_queue_exists(queue));
 }
 
 TEST_F(BadInputTable, Isolate) {
-  check_all("isolate",
-            {
-                {{"-x", "true"}, 125, "invalid option -- 'x'"},
-                {{"--foo", "true"}, 125, "unrecognized option '--foo'"},
-                {{"--init=yes", "true"}, 125, "option '--init' doesn't allow an argument"},
-                {{"--read-only=yes", "true"}, 125, "option '--read-only' doesn't allow an argument"},
-                {{"--net"}, 125, "option '--net' requires an argument"},
-                {{"--ip"}, 125, "option '--ip' requires an argument"},
-                {{"-H"}, 125, "option requires an argument -- 'H'"},
-                {{"--net", "bogus", "true"}, 125, "--net: unknown mode 'bogus'"},
-                {{"--net=bogus", "true"}, 125, "--net: unknown mode 'bogus'"},
-                {{"-H", "a\nb", "true"}, 125,
-                 "-H: a hostname may not contain control characters, got 'a\\nb'"},
-                {{"--hostname", "", "true"}, 125, "--hostname: a hostname must be 1 to 64 bytes"},
-                {{"-e", "NOEQUALS", "true"}, 125, "-e: expected NAME=VALUE, got 'NOEQUALS'"},
-                {{"--env", "=x", "true"}, 125, "--env: expected NAME=VALUE, got '=x'"},
-                {{"--pids", "0", "true"}, 125, "--pids: "},
-                {{"--memory", "lots", "true"}, 125, "--memory: "},
-                {{"--cpus", "abc", "true"}, 125, "--cpus: "},
-                {{"--cap-add", "NOT_A_CAPABILITY", "true"}, 125, "--cap-add: "},
-                {{"--seccomp", "bogus", "true"}, 125, "--seccomp: "},
-                {{}, 125, "no COMMAND given"},
-                {{""}, 125, "COMMAND is empty"},
-                {{"-r", "/nslab-no-such-rootfs", "true"}, 125,
-                 "rootfs(/nslab-no-such-rootfs): No such file or directory", false},
-                {{"bash"}, 127, "exec(bash): No such file or directory (the rootfs ", false},
-            },
-            true);
+  check_all(
+      "isolate",
+      {
+          {{"-x", "true"}, 125, "invalid option -- 'x'"},
+          {{"--foo", "true"}, 125, "unrecognized option '--foo'"},
+          {{"--init=yes", "true"}, 125, "option '--init' doesn't allow an argument"},
+          {{"--read-only=yes", "true"}, 125, "option '--read-only' doesn't allow an argument"},
+          {{"--net"}, 125, "option '--net' requires an argument"},
+          {{"--ip"}, 125, "option '--ip' requires an argument"},
+          {{"-H"}, 125, "option requires an argument -- 'H'"},
+          {{"--net", "bogus", "true"}, 125, "--net: unknown mode 'bogus'"},
+          {{"--net=bogus", "true"}, 125, "--net: unknown mode 'bogus'"},
+          {{"-H", "a\nb", "true"},
+           125,
+           "-H: a hostname may not contain control characters, got 'a\\nb'"},
+          {{"--hostname", "", "true"}, 125, "--hostname: a hostname must be 1 to 64 bytes"},
+          {{"-e", "NOEQUALS", "true"}, 125, "-e: expected NAME=VALUE, got 'NOEQUALS'"},
+          {{"--env", "=x", "true"}, 125, "--env: expected NAME=VALUE, got '=x'"},
+          {{"--pids", "0", "true"}, 125, "--pids: "},
+          {{"--memory", "lots", "true"}, 125, "--memory: "},
+          {{"--cpus", "abc", "true"}, 125, "--cpus: "},
+          {{"--cap-add", "NOT_A_CAPABILITY", "true"}, 125, "--cap-add: "},
+          {{"--seccomp", "bogus", "true"}, 125, "--seccomp: "},
+          {{}, 125, "no COMMAND given"},
+          {{""}, 125, "COMMAND is empty"},
+          {{"-r", "/nslab-no-such-rootfs", "true"},
+           125,
+           "rootfs(/nslab-no-such-rootfs): No such file or directory",
+           false},
+          {{"bash"}, 127, "exec(bash): No such file or directory (the rootfs ", false},
+      },
+      true);
 }
 
 } // namespace

@@ -7,14 +7,14 @@
 
 #include <algorithm>
 #include <fcntl.h>
-#include <initializer_list>
-#include <string_view>
 #include <filesystem>
-#include <mqueue.h>
-#include <sstream>
+#include <initializer_list>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <mqueue.h>
 #include <poll.h>
+#include <sstream>
+#include <string_view>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -86,13 +86,11 @@ std::set<std::string> watched_mounts(const std::string& mountinfo) {
     std::istringstream fields(line);
     std::string id, parent, device, root, point;
     fields >> id >> parent >> device >> root >> point;
-    const bool watched = point == "/" ||
-                         std::ranges::any_of(std::initializer_list<std::string_view>{
-                                                 "/proc", "/sys", "/dev", "/tmp", "/run",
-                                                 NSLAB_ISOLATE_ROOTFS},
-                                             [&](std::string_view top) {
-                                               return point.starts_with(top);
-                                             });
+    const bool watched =
+        point == "/" ||
+        std::ranges::any_of(std::initializer_list<std::string_view>{"/proc", "/sys", "/dev", "/tmp",
+                                                                    "/run", NSLAB_ISOLATE_ROOTFS},
+                            [&](std::string_view top) { return point.starts_with(top); });
     if (watched) {
       points.insert(line);
     }

@@ -12,10 +12,10 @@ namespace nslab::testing {
 /// One look at everything on the host that a lab program could leave
 /// behind by mistake.
 struct HostState {
-  std::string hostname;             ///< the host's hostname
+  std::string hostname;              ///< the host's hostname
   std::set<std::string> sysv_queues; ///< System V queue ids (/proc/sysvipc/msg)
-  std::set<std::string> links;      ///< nsl* links: isolate's veth host ends
-  std::string mounts;               ///< this mount namespace's table, which is the host's
+  std::set<std::string> links;       ///< nsl* links: isolate's veth host ends
+  std::string mounts;                ///< this mount namespace's table, which is the host's
 
   /// Reads it all now.
   [[nodiscard]] static HostState now();
@@ -30,7 +30,8 @@ struct HostState {
 /// what still is. Other suites running at the same time make queues and links
 /// of their own, which come and go; a leak stays.
 [[nodiscard]] std::string left_behind(const HostState& before,
-                                      std::chrono::milliseconds bound = std::chrono::milliseconds{3000});
+                                      std::chrono::milliseconds bound = std::chrono::milliseconds{
+                                          3000});
 
 /// The cgroup directories named `isolate-PID` for \p pid (isolate's own pid)
 /// that exist now: none once that run has ended. Per run rather than in

@@ -40,11 +40,12 @@ using std::chrono::milliseconds;
 
 /// One program's way to run, to be killed while it sets up.
 struct Scenario {
-  std::vector<std::string> argv; ///< with -v, ending in `sleep 30`; "{queue}" becomes a fresh queue name
-  std::string input;             ///< written to stdin
+  std::vector<std::string>
+      argv;          ///< with -v, ending in `sleep 30`; "{queue}" becomes a fresh queue name
+  std::string input; ///< written to stdin
   bool makes_own_user_namespace = false; ///< isolate: run as the test's own user
-  int timed_runs = 0;            ///< runs killed after a delay
-  microseconds span{0};          ///< the delays spread over 0..span
+  int timed_runs = 0;                    ///< runs killed after a delay
+  microseconds span{0};                  ///< the delays spread over 0..span
 };
 
 /// The step lines a full run prints with -v ("Parent: ..." and " Child: ..."),
@@ -103,13 +104,14 @@ protected:
     EXPECT_EQ(r.code(), 128 + SIGKILL) << label << ": ended before the kill\n" << r.describe();
     const auto left = nslab::testing::leftover_processes();
     EXPECT_TRUE(left.empty()) << label << ": " << left.size() << " process(es) left, the first "
-                              << (left.empty() ? 0 : left.front()) << "\n" << r.describe();
+                              << (left.empty() ? 0 : left.front()) << "\n"
+                              << r.describe();
     for (const pid_t pid : left) {
       ::kill(pid, SIGKILL); // so that one failure does not hold up the rest
     }
     (void)nslab::testing::leftover_processes();
-    EXPECT_FALSE(nslab::testing::posix_queue_exists(queue)) << label << ": queue " << queue
-                                                            << " was left behind";
+    EXPECT_FALSE(nslab::testing::posix_queue_exists(queue))
+        << label << ": queue " << queue << " was left behind";
     EXPECT_EQ(nslab::testing::isolate_cgroups_of(program), std::set<std::string>{})
         << label << ": its cgroup was left behind";
   }
@@ -135,12 +137,11 @@ protected:
     }
     for (int run = 0; run < scenario.timed_runs; ++run) {
       const microseconds delay = scenario.span * run / scenario.timed_runs;
-      run_and_kill(scenario, fmt::format("killed after {} us", delay.count()),
-                   [&](Running&) {
-                     // The delay is the fault being injected, not a wait for
-                     // anything: any moment must be safe.
-                     std::this_thread::sleep_for(delay);
-                   });
+      run_and_kill(scenario, fmt::format("killed after {} us", delay.count()), [&](Running&) {
+        // The delay is the fault being injected, not a wait for
+        // anything: any moment must be safe.
+        std::this_thread::sleep_for(delay);
+      });
     }
   }
 
@@ -153,36 +154,56 @@ protected:
 
 TEST_F(KillDuringSetup, UtsDemoLeavesNothing) {
   kill_everywhere({{nslab::testing::program("uts-demo"), "-v", "-n", "fault", "sleep", "30"},
-                   "", false, 40, microseconds{3000}});
+                   "",
+                   false,
+                   40,
+                   microseconds{3000}});
 }
 
 TEST_F(KillDuringSetup, IpcCheckpointLeavesNothing) {
   kill_everywhere({{nslab::testing::program("ipc-checkpoint"), "-v", "-d", "2", "sleep", "30"},
-                   "", false, 40, microseconds{5000}});
+                   "",
+                   false,
+                   40,
+                   microseconds{5000}});
 }
 
 TEST_F(KillDuringSetup, InvokeNsLeavesNothing) {
   kill_everywhere({{nslab::testing::program("invoke_ns"), "-v", "-p", "-m", "-u", "fault", "-i",
                     "no", "-q", "{queue}", "--", "sleep", "30"},
-                   "hello\n", false, 40, microseconds{5000}});
+                   "hello\n",
+                   false,
+                   40,
+                   microseconds{5000}});
 }
 
 TEST_F(KillDuringSetup, IsolateLoopbackLeavesNothing) {
   kill_everywhere({{nslab::testing::program("isolate"), "-v", "--net", "loopback", "sleep", "30"},
-                   "", true, 25, microseconds{20000}});
+                   "",
+                   true,
+                   25,
+                   microseconds{20000}});
 }
 
 TEST_F(KillDuringSetup, IsolateInitLeavesNothing) {
-  kill_everywhere({{nslab::testing::program("isolate"), "-v", "--net", "none", "--init", "sleep", "30"},
-                   "", true, 15, microseconds{20000}});
+  kill_everywhere(
+      {{nslab::testing::program("isolate"), "-v", "--net", "none", "--init", "sleep", "30"},
+       "",
+       true,
+       15,
+       microseconds{20000}});
 }
 
 TEST_F(KillDuringSetup, IsolateVethLeavesNothing) {
   if (!nslab::net::RouteSocket().can_administer_links()) {
-    GTEST_SKIP() << "needs root in the host's network namespace (CAP_NET_ADMIN) to make a veth pair";
+    GTEST_SKIP()
+        << "needs root in the host's network namespace (CAP_NET_ADMIN) to make a veth pair";
   }
   kill_everywhere({{nslab::testing::program("isolate"), "-v", "--net", "veth", "sleep", "30"},
-                   "", true, 25, microseconds{20000}});
+                   "",
+                   true,
+                   25,
+                   microseconds{20000}});
 }
 
 TEST_F(KillDuringSetup, IsolateWithLimitsLeavesNoCgroup) {
@@ -194,7 +215,10 @@ TEST_F(KillDuringSetup, IsolateWithLimitsLeavesNoCgroup) {
   }
   kill_everywhere({{nslab::testing::program("isolate"), "-v", "--net", "none", "--pids", "64",
                     "--memory", "64m", "sleep", "30"},
-                   "", true, 15, microseconds{20000}});
+                   "",
+                   true,
+                   15,
+                   microseconds{20000}});
 }
 
 } // namespace

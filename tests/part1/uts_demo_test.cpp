@@ -1,8 +1,8 @@
 // part1: uts-demo, checked from outside the namespace.
 #include "harness.hpp"
-#include "why.hpp"
 #include "nslab/hostname.hpp"
 #include "nslab/namespaces.hpp"
+#include "why.hpp"
 
 #include <csignal>
 #include <fmt/core.h>
@@ -25,8 +25,8 @@ protected:
   void TearDown() override {
     EXPECT_EQ(nslab::current_hostname(), host_hostname_)
         << why(fmt::format("the host's hostname changed from {} to {}: sethostname ran outside "
-                           "the new UTS namespace", in_quotes(host_hostname_),
-                           in_quotes(nslab::current_hostname())));
+                           "the new UTS namespace",
+                           in_quotes(host_hostname_), in_quotes(nslab::current_hostname())));
     EXPECT_TRUE(leftover_processes().empty())
         << why("a process of the run was still running on the host after uts-demo ended");
   }
@@ -58,8 +58,8 @@ TEST_F(UtsDemo, OnlyTheUtsNamespaceIsNew) {
   EXPECT_EQ(r.out.find(mine("uts")), std::string::npos)
       << why(r, "shows the test's own UTS namespace: the child needs a new one (CLONE_NEWUTS)");
   for (const char* shared : {"mnt", "ipc", "net"}) {
-    EXPECT_NE(r.out.find(mine(shared)), std::string::npos)
-        << why(r, fmt::format("shows a new {} namespace: only the UTS namespace may be new", shared));
+    EXPECT_NE(r.out.find(mine(shared)), std::string::npos) << why(
+        r, fmt::format("shows a new {} namespace: only the UTS namespace may be new", shared));
   }
 }
 
@@ -73,12 +73,14 @@ TEST_F(UtsDemo, VerboseShowsBothHostnamesAndTheTable) {
   // The table's uts row, and only that row, says NEW.
   EXPECT_TRUE(std::regex_search(r.out, std::regex("\nuts +[0-9]+ +[0-9]+ +NEW ")))
       << why(r, "printed no namespace table whose uts row says NEW");
-  EXPECT_FALSE(std::regex_search(r.out, std::regex("\n(ipc|mnt|net|pid|user) +[0-9]+ +[0-9]+ +NEW ")))
+  EXPECT_FALSE(
+      std::regex_search(r.out, std::regex("\n(ipc|mnt|net|pid|user) +[0-9]+ +[0-9]+ +NEW ")))
       << why(r, "printed a namespace table where a row other than uts says NEW");
 }
 
 TEST_F(UtsDemo, KillingTheParentTakesTheChildWithIt) {
-  Running running = start(Command{{program("uts-demo"), "--", "sh", "-c", "echo started; exec sleep 30"}});
+  Running running =
+      start(Command{{program("uts-demo"), "--", "sh", "-c", "echo started; exec sleep 30"}});
   ASSERT_TRUE(running.wait_for_output("started")) << never_printed(running, "started");
   running.send_signal(SIGKILL);
   const Result r = running.finish();
@@ -99,7 +101,8 @@ TEST_F(UtsDemo, CommandKilledBySignalGives128PlusN) {
 TEST_F(UtsDemo, TooLongHostnameGives125AndAReason) {
   const Result r = uts_demo({"-n", std::string(65, 'x'), "true"});
   EXPECT_EQ(r.code(), 125) << exited(r, 125);
-  EXPECT_EQ(r.err.substr(0, r.err.find('\n')), "uts-demo: -n: a hostname must be 1 to 64 bytes, got 65")
+  EXPECT_EQ(r.err.substr(0, r.err.find('\n')),
+            "uts-demo: -n: a hostname must be 1 to 64 bytes, got 65")
       << complained(r, "uts-demo: -n: a hostname must be 1 to 64 bytes, got 65");
 }
 

@@ -40,7 +40,8 @@ bool queue_exists_here(int id) {
 // A command that asks nslab-probe, inside the child, whether the parent's
 // queue exists there, and prints the id it was told.
 std::vector<std::string> probe_parent_queue() {
-  return {"sh", "-c", "echo id=$NSLAB_PARENT_QUEUE; exec \"$0\" sysv-queue-exists \"$NSLAB_PARENT_QUEUE\"",
+  return {"sh", "-c",
+          "echo id=$NSLAB_PARENT_QUEUE; exec \"$0\" sysv-queue-exists \"$NSLAB_PARENT_QUEUE\"",
           probe()};
 }
 
@@ -66,7 +67,8 @@ TEST_F(IpcCheckpoint, CommandRunsOnlyAfterTheRelease) {
 
 TEST_F(IpcCheckpoint, ParentsQueueIsInvisibleInANewIpcNamespace) {
   Command command = ipc_checkpoint({"-v", "-d", "0", "--"});
-  for (auto& word : probe_parent_queue()) command.argv.push_back(word);
+  for (auto& word : probe_parent_queue())
+    command.argv.push_back(word);
   const Result r = run(command);
   const int id = announced_queue(r.out);
   EXPECT_NE(r.out.find(fmt::format("id={}\n", id)), std::string::npos)
@@ -80,7 +82,8 @@ TEST_F(IpcCheckpoint, ParentsQueueIsInvisibleInANewIpcNamespace) {
 
 TEST_F(IpcCheckpoint, ParentsQueueIsVisibleWithShareIpc) {
   Command command = ipc_checkpoint({"-v", "-d", "0", "--share-ipc", "--"});
-  for (auto& word : probe_parent_queue()) command.argv.push_back(word);
+  for (auto& word : probe_parent_queue())
+    command.argv.push_back(word);
   const Result r = run(command);
   const int id = announced_queue(r.out);
   EXPECT_EQ(r.code(), 0) << why(r, "hid the parent's queue from the child, which shares the "
@@ -125,22 +128,22 @@ struct RemoveQueueWithKey {
 TEST_F(IpcCheckpoint, QueuesMadeInsideDoNotReachTheHost) {
   const key_t key = random_key();
   const RemoveQueueWithKey cleanup{key};
-  const Result r = run(ipc_checkpoint({"-d", "0", "--", probe(), "sysv-create", "queue",
-                                       std::to_string(key)}));
+  const Result r =
+      run(ipc_checkpoint({"-d", "0", "--", probe(), "sysv-create", "queue", std::to_string(key)}));
   ASSERT_EQ(r.code(), 0) << why(r, "could not make a queue inside");
-  EXPECT_EQ(::msgget(key, 0), -1)
-      << why(r, "made a queue that appeared on the host: the child needs a new IPC namespace");
+  EXPECT_EQ(::msgget(key, 0), -1) << why(
+      r, "made a queue that appeared on the host: the child needs a new IPC namespace");
 }
 
 TEST_F(IpcCheckpoint, WithShareIpcQueuesMadeInsideDoReachTheHost) {
   // The control experiment: if this failed, the test above would prove nothing.
   const key_t key = random_key();
   const RemoveQueueWithKey cleanup{key};
-  const Result r = run(ipc_checkpoint({"-d", "0", "--share-ipc", "--", probe(),
-                                       "sysv-create", "queue", std::to_string(key)}));
+  const Result r = run(ipc_checkpoint(
+      {"-d", "0", "--share-ipc", "--", probe(), "sysv-create", "queue", std::to_string(key)}));
   ASSERT_EQ(r.code(), 0) << exited(r, 0);
-  EXPECT_NE(::msgget(key, 0), -1)
-      << why(r, "made a queue in the shared IPC namespace that the host cannot see");
+  EXPECT_NE(::msgget(key, 0), -1) << why(
+      r, "made a queue in the shared IPC namespace that the host cannot see");
 }
 
 // Semaphore sets and shared memory segments: the other two System V kinds,
@@ -168,9 +171,10 @@ struct RemoveSysvObject {
 /// sysv-key-exists KIND KEY`, and returns the probe's answer from inside.
 int probe_key_inside(bool share_ipc, const std::string& kind, key_t key) {
   Command command = ipc_checkpoint({"-d", "0"});
-  if (share_ipc) command.argv.push_back("--share-ipc");
-  for (const std::string& word : {std::string("--"), probe(), std::string("sysv-key-exists"),
-                                  kind, std::to_string(key)}) {
+  if (share_ipc)
+    command.argv.push_back("--share-ipc");
+  for (const std::string& word :
+       {std::string("--"), probe(), std::string("sysv-key-exists"), kind, std::to_string(key)}) {
     command.argv.push_back(word);
   }
   const Result r = run(command);
@@ -199,17 +203,17 @@ TEST_F(IpcCheckpoint, SemaphoresAndSharedMemoryMadeInsideDoNotReachTheHost) {
     SCOPED_TRACE(kind);
     const key_t key = random_key();
     const RemoveSysvObject cleanup{kind, key};
-    const Result r = run(ipc_checkpoint({"-d", "0", "--", probe(), "sysv-create", kind,
-                                         std::to_string(key)}));
+    const Result r =
+        run(ipc_checkpoint({"-d", "0", "--", probe(), "sysv-create", kind, std::to_string(key)}));
     ASSERT_EQ(r.code(), 0) << why(r, fmt::format("could not make a {} inside", kind));
     EXPECT_EQ(host_sysv_id(kind, key), -1)
         << why(r, fmt::format("made a {} that appeared on the host", kind));
     // The control experiment: with --share-ipc the same object does reach the host.
-    const Result shared = run(ipc_checkpoint({"-d", "0", "--share-ipc", "--", probe(),
-                                              "sysv-create", kind, std::to_string(key)}));
+    const Result shared = run(ipc_checkpoint(
+        {"-d", "0", "--share-ipc", "--", probe(), "sysv-create", kind, std::to_string(key)}));
     ASSERT_EQ(shared.code(), 0) << exited(shared, 0);
-    EXPECT_NE(host_sysv_id(kind, key), -1)
-        << why(shared, fmt::format("made a {} in the shared namespace that the host cannot see", kind));
+    EXPECT_NE(host_sysv_id(kind, key), -1) << why(
+        shared, fmt::format("made a {} in the shared namespace that the host cannot see", kind));
   }
 }
 
@@ -239,8 +243,8 @@ TEST_F(IpcCheckpoint, ChildDyingDuringSetupIsReportedAndCleanedUp) {
       << never_printed(running, "doing setup work");
   const std::string& out = running.out_so_far();
   std::smatch match;
-  ASSERT_TRUE(std::regex_search(out, match, std::regex("child (\\d+) is waiting")))
-      << why(fmt::format("ipc-checkpoint -v printed no \"child PID is waiting\" ({})", in_quotes(out)));
+  ASSERT_TRUE(std::regex_search(out, match, std::regex("child (\\d+) is waiting"))) << why(
+      fmt::format("ipc-checkpoint -v printed no \"child PID is waiting\" ({})", in_quotes(out)));
   const int id = announced_queue(out);
   ASSERT_EQ(::kill(std::stoi(match[1]), SIGKILL), 0) << why("the test could not kill the child");
   const Result r = running.finish();

@@ -48,8 +48,8 @@ void leave_stale_queue(const std::string& name, const std::string& message) {
   attributes.mq_maxmsg = 1;
   attributes.mq_msgsize = 81;
   const mqd_t queue = ::mq_open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600, &attributes);
-  ASSERT_NE(queue, -1)
-      << why(fmt::format("the test could not make queue {}: {}", name, std::strerror(errno)));
+  ASSERT_NE(queue, -1) << why(
+      fmt::format("the test could not make queue {}: {}", name, std::strerror(errno)));
   ASSERT_EQ(::mq_send(queue, message.data(), message.size(), 0), 0)
       << why(fmt::format("the test could not send to {}: {}", name, std::strerror(errno)));
   ::mq_close(queue);
@@ -276,11 +276,11 @@ TEST_F(InvokeNs, QueueIsRemovedWhenTheJanitorCannotStart) {
   // An RLIMIT_NPROC of 1 makes every fork fail, the janitor's first. The
   // host's root ignores that limit, so as root run invoke_ns as nobody, made
   // root of a user namespace of its own.
-  std::vector<std::string> argv = {"prlimit", "--nproc=1", nslab::testing::program("invoke_ns"),
-                                   "-q", queue_, "-i", "no"};
+  std::vector<std::string> argv = {
+      "prlimit", "--nproc=1", nslab::testing::program("invoke_ns"), "-q", queue_, "-i", "no"};
   if (!nslab::testing::runs_in_user_namespace()) {
-    argv.insert(argv.begin(), {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                               "--", "unshare", "-Ur"});
+    argv.insert(argv.begin(), {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
+                               "unshare", "-Ur"});
   }
   const Result r = nslab::testing::run(Command{argv, "hi\n"});
   EXPECT_EQ(r.code(), 125) << exited(r, 125);
@@ -343,8 +343,7 @@ TEST_P(InvokeNsBadQueueName, Gives125) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Names, InvokeNsBadQueueName,
-                         ::testing::Values("no-slash", "/two/slashes", "/"),
-                         [](const auto& name) {
+                         ::testing::Values("no-slash", "/two/slashes", "/"), [](const auto& name) {
                            return std::string(name.index == 0   ? "NoLeadingSlash"
                                               : name.index == 1 ? "TwoSlashes"
                                                                 : "SlashAlone");
@@ -353,13 +352,13 @@ INSTANTIATE_TEST_SUITE_P(Names, InvokeNsBadQueueName,
 TEST_F(InvokeNs, PidMountUtsLeaveTheHostUntouched) {
   const std::string host_name = nslab::current_hostname();
   const std::string host_mounts = read_file("/proc/self/mountinfo");
-  const Result r = invoke({"-vpmu", "box", "-i", "no", "--", "sh", "-c", "echo $$; hostname"},
-                          "hi\n");
+  const Result r =
+      invoke({"-vpmu", "box", "-i", "no", "--", "sh", "-c", "echo $$; hostname"}, "hi\n");
   EXPECT_EQ(r.code(), 0) << exited(r, 0);
   EXPECT_TRUE(has_line(r.out, "1")) << why(r, "did not print 1: the shell was not PID 1");
   EXPECT_TRUE(has_line(r.out, "box")) << lacks(r, "box");
-  EXPECT_EQ(nslab::current_hostname(), host_name)
-      << why(r, "changed the host's hostname: -u did not give the child a UTS namespace of its own");
+  EXPECT_EQ(nslab::current_hostname(), host_name) << why(
+      r, "changed the host's hostname: -u did not give the child a UTS namespace of its own");
   EXPECT_EQ(read_file("/proc/self/mountinfo"), host_mounts)
       << why(r, "changed the host's mount table");
 }
@@ -374,8 +373,8 @@ TEST_F(InvokeNs, FreshProcShowsOnlyTheNewPidNamespace) {
     }
   }
   // ls itself is PID 1; a host /proc would list the host's many processes.
-  EXPECT_EQ(pids, std::set<long>{1})
-      << why(r, "listed processes other than PID 1 in /proc: it is not the new PID namespace's /proc");
+  EXPECT_EQ(pids, std::set<long>{1}) << why(
+      r, "listed processes other than PID 1 in /proc: it is not the new PID namespace's /proc");
 }
 
 TEST_F(InvokeNs, NetworkNamespaceHasOnlyLoopback) {

@@ -7,9 +7,9 @@
 // cgroup files from the host while the container runs.
 #include "cgroup.hpp"
 #include "harness.hpp"
-#include "why.hpp"
 #include "isolate_helpers.hpp"
 #include "nslab/error.hpp"
+#include "why.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -163,8 +163,9 @@ TEST(CgroupFakeTree, V2EnablesControllersThenMakesLimitsJoinsAndRemoves) {
   const std::string box = top + "/isolate-test";
   const std::string leaf = box + "/container";
   {
-    cgroup::Cgroup made({cgroup::Version::kV2, {{top, top + "/user.slice", {"memory", "pids", "cpu"}}}},
-                        "isolate-test", recorder.trace());
+    cgroup::Cgroup made(
+        {cgroup::Version::kV2, {{top, top + "/user.slice", {"memory", "pids", "cpu"}}}},
+        "isolate-test", recorder.trace());
     EXPECT_EQ(recorder.commands,
               (Words{fmt::format("echo +memory +pids > {}/cgroup.subtree_control", top),
                      fmt::format("mkdir {}", box), fmt::format("mkdir {}", leaf)}))
@@ -179,26 +180,22 @@ TEST(CgroupFakeTree, V2EnablesControllersThenMakesLimitsJoinsAndRemoves) {
     recorder.commands.clear();
     made.limit({32U << 20, 32U, 0.5});
     made.join(4242);
-    EXPECT_EQ(recorder.commands,
-              (Words{fmt::format("echo 33554432 > {}/memory.max", box),
-                     fmt::format("echo 0 > {}/memory.swap.max", box),
-                     fmt::format("echo 32 > {}/pids.max", box),
-                     fmt::format("echo 50000 100000 > {}/cpu.max", box),
-                     fmt::format("echo 4242 > {}/cgroup.procs", leaf)}))
+    EXPECT_EQ(recorder.commands, (Words{fmt::format("echo 33554432 > {}/memory.max", box),
+                                        fmt::format("echo 0 > {}/memory.swap.max", box),
+                                        fmt::format("echo 32 > {}/pids.max", box),
+                                        fmt::format("echo 50000 100000 > {}/cpu.max", box),
+                                        fmt::format("echo 4242 > {}/cgroup.procs", leaf)}))
         << why(fmt::format("the cgroup module ran {}", fmt::join(recorder.commands, "; ")));
-    EXPECT_EQ(read_file(box + "/memory.max"), "33554432")
-        << reads(box + "/memory.max", "33554432");
-    EXPECT_EQ(read_file(box + "/memory.swap.max"), "0")
-        << reads(box + "/memory.swap.max", "0");
-    EXPECT_EQ(read_file(box + "/pids.max"), "32")
-        << reads(box + "/pids.max", "32");
+    EXPECT_EQ(read_file(box + "/memory.max"), "33554432") << reads(box + "/memory.max", "33554432");
+    EXPECT_EQ(read_file(box + "/memory.swap.max"), "0") << reads(box + "/memory.swap.max", "0");
+    EXPECT_EQ(read_file(box + "/pids.max"), "32") << reads(box + "/pids.max", "32");
     EXPECT_EQ(read_file(box + "/cpu.max"), "50000 100000")
         << reads(box + "/cpu.max", "50000 100000");
-    EXPECT_EQ(read_file(leaf + "/cgroup.procs"), "4242")
-        << reads(leaf + "/cgroup.procs", "4242");
+    EXPECT_EQ(read_file(leaf + "/cgroup.procs"), "4242") << reads(leaf + "/cgroup.procs", "4242");
     EXPECT_EQ(read_file(box + "/cgroup.procs"), "") << why("the limits' level holds no process");
 
-    write_file(box + "/memory.events", "low 0\nhigh 0\nmax 7\noom 1\noom_kill 1\noom_group_kill 0\n");
+    write_file(box + "/memory.events",
+               "low 0\nhigh 0\nmax 7\noom 1\noom_kill 1\noom_group_kill 0\n");
     EXPECT_EQ(made.memory_kills(), 1U);
 
     // Removal kills what is left first, then removes the tree deepest first,
@@ -207,12 +204,11 @@ TEST(CgroupFakeTree, V2EnablesControllersThenMakesLimitsJoinsAndRemoves) {
     std::filesystem::create_directory(leaf + "/made-inside");
     recorder.commands.clear();
     EXPECT_THROW(made.remove(), nslab::Error);
-    EXPECT_EQ(recorder.commands, (Words{fmt::format("echo 1 > {}/cgroup.kill", box),
-                                        fmt::format("rmdir {}/made-inside", leaf),
-                                        fmt::format("rmdir {}", leaf)}))
+    EXPECT_EQ(recorder.commands,
+              (Words{fmt::format("echo 1 > {}/cgroup.kill", box),
+                     fmt::format("rmdir {}/made-inside", leaf), fmt::format("rmdir {}", leaf)}))
         << why(fmt::format("the cgroup module ran {}", fmt::join(recorder.commands, "; ")));
-    EXPECT_EQ(read_file(box + "/cgroup.kill"), "1")
-        << reads(box + "/cgroup.kill", "1");
+    EXPECT_EQ(read_file(box + "/cgroup.kill"), "1") << reads(box + "/cgroup.kill", "1");
     remove_files(leaf);
     remove_files(box);
   }
@@ -234,12 +230,11 @@ TEST(CgroupFakeTree, V2DelegatedMovesItsProcessesIntoALeafFirst) {
   Recorder recorder;
   cgroup::Cgroup made({cgroup::Version::kV2, {{root.path() + "/absent", own, {"pids"}}}},
                       "isolate-test", recorder.trace());
-  EXPECT_EQ(recorder.commands,
-            (Words{fmt::format("echo 4242 > {}/supervisor/cgroup.procs", own),
-                   fmt::format("echo 4343 > {}/supervisor/cgroup.procs", own),
-                   fmt::format("echo +pids > {}/cgroup.subtree_control", own),
-                   fmt::format("mkdir {}/isolate-test", own),
-                   fmt::format("mkdir {}/isolate-test/container", own)}))
+  EXPECT_EQ(recorder.commands, (Words{fmt::format("echo 4242 > {}/supervisor/cgroup.procs", own),
+                                      fmt::format("echo 4343 > {}/supervisor/cgroup.procs", own),
+                                      fmt::format("echo +pids > {}/cgroup.subtree_control", own),
+                                      fmt::format("mkdir {}/isolate-test", own),
+                                      fmt::format("mkdir {}/isolate-test/container", own)}))
       << why(fmt::format("the cgroup module ran {}", fmt::join(recorder.commands, "; ")));
 }
 
@@ -252,9 +247,9 @@ TEST(CgroupFakeTree, V1WritesEachControllerInItsOwnTree) {
     add_files(own, {"cgroup.procs"});
   }
   Recorder recorder;
-  cgroup::Cgroup made({cgroup::Version::kV1,
-                       {{memory, memory, {"memory"}}, {pids, pids, {"pids"}}}},
-                      "isolate-test", recorder.trace());
+  cgroup::Cgroup made(
+      {cgroup::Version::kV1, {{memory, memory, {"memory"}}, {pids, pids, {"pids"}}}},
+      "isolate-test", recorder.trace());
   const std::string box_memory = memory + "/isolate-test";
   const std::string box_pids = pids + "/isolate-test";
   add_files(box_memory, {"cgroup.procs", "memory.limit_in_bytes", "memory.memsw.limit_in_bytes"});
@@ -265,14 +260,15 @@ TEST(CgroupFakeTree, V1WritesEachControllerInItsOwnTree) {
   made.join(77);
   // No subtree_control in v1; the swap limit after the memory one, which it
   // may never be below.
-  EXPECT_EQ(recorder.commands,
-            (Words{fmt::format("mkdir {}", box_memory), fmt::format("mkdir {}/container", box_memory),
-                   fmt::format("mkdir {}", box_pids), fmt::format("mkdir {}/container", box_pids),
-                   fmt::format("echo 16777216 > {}/memory.limit_in_bytes", box_memory),
-                   fmt::format("echo 16777216 > {}/memory.memsw.limit_in_bytes", box_memory),
-                   fmt::format("echo 8 > {}/pids.max", box_pids),
-                   fmt::format("echo 77 > {}/container/cgroup.procs", box_memory),
-                   fmt::format("echo 77 > {}/container/cgroup.procs", box_pids)}))
+  EXPECT_EQ(
+      recorder.commands,
+      (Words{fmt::format("mkdir {}", box_memory), fmt::format("mkdir {}/container", box_memory),
+             fmt::format("mkdir {}", box_pids), fmt::format("mkdir {}/container", box_pids),
+             fmt::format("echo 16777216 > {}/memory.limit_in_bytes", box_memory),
+             fmt::format("echo 16777216 > {}/memory.memsw.limit_in_bytes", box_memory),
+             fmt::format("echo 8 > {}/pids.max", box_pids),
+             fmt::format("echo 77 > {}/container/cgroup.procs", box_memory),
+             fmt::format("echo 77 > {}/container/cgroup.procs", box_pids)}))
       << why(fmt::format("the cgroup module ran {}", fmt::join(recorder.commands, "; ")));
   // v1 counts an OOM kill only in the cgroup of its victim: the leaf.
   write_file(box_memory + "/container/memory.oom_control",
@@ -284,10 +280,10 @@ TEST(CgroupFakeTree, V1WritesEachControllerInItsOwnTree) {
   }
   recorder.commands.clear();
   made.remove();
-  EXPECT_EQ(recorder.commands,
-            (Words{fmt::format("rmdir {}/container", box_pids), fmt::format("rmdir {}", box_pids),
-                   fmt::format("rmdir {}/container", box_memory),
-                   fmt::format("rmdir {}", box_memory)}))
+  EXPECT_EQ(
+      recorder.commands,
+      (Words{fmt::format("rmdir {}/container", box_pids), fmt::format("rmdir {}", box_pids),
+             fmt::format("rmdir {}/container", box_memory), fmt::format("rmdir {}", box_memory)}))
       << why(fmt::format("the cgroup module ran {}", fmt::join(recorder.commands, "; ")));
   EXPECT_FALSE(exists(box_memory)) << why(box_memory + " was left behind");
   EXPECT_FALSE(exists(box_pids)) << why(box_pids + " was left behind");
@@ -381,9 +377,7 @@ std::string directory_for(pid_t isolate_pid, const std::string& controller) {
   return container_cgroups(isolate_pid, {controller}).at(0);
 }
 
-bool v2() {
-  return cgroup::this_process_layout({"pids"}).version == cgroup::Version::kV2;
-}
+bool v2() { return cgroup::this_process_layout({"pids"}).version == cgroup::Version::kV2; }
 
 /// Waits, by inotify on their parents, until every directory is gone.
 /// Created before whatever removes them, so no removal can be missed.
@@ -402,8 +396,8 @@ public:
   [[nodiscard]] bool all_gone(milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::any_of(directories_.begin(), directories_.end(), exists)) {
-      const auto left = std::chrono::duration_cast<milliseconds>(deadline -
-                                                                 std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
       pollfd ready{inotify_.get(), POLLIN, 0};
       if (left.count() <= 0 || ::poll(&ready, 1, static_cast<int>(left.count())) <= 0) {
         return !std::any_of(directories_.begin(), directories_.end(), exists);
@@ -456,8 +450,7 @@ TEST_F(CgroupLimits, AForkBombCannotGrowPastThePidsLimit) {
       "sh -c 'while sleep 30 & do :; done' 2>/dev/null; echo contained; read line || :");
   ASSERT_TRUE(running.wait_for_output("contained\n")) << never_printed(running, "contained\n");
   const std::string box = directory_for(running.pid(), "pids");
-  EXPECT_EQ(read_file(box + "/pids.max"), "32\n")
-      << reads(box + "/pids.max", "32\n");
+  EXPECT_EQ(read_file(box + "/pids.max"), "32\n") << reads(box + "/pids.max", "32\n");
   EXPECT_LE(std::stoull(read_file(box + "/pids.peak")), 32U);
   // Refused forks are counted where the fork was tried (v1: the leaf) or
   // for the whole subtree (v2: the leaf has no pids files of its own).
@@ -553,15 +546,13 @@ TEST_F(CgroupLimits, TheContainerCannotRaiseItsLimitsNorLeaveACgroupBehind) {
       "  echo 1000000000 > /tmp/memory.limit_in_bytes; echo max > /tmp/memory.max;"
       "  echo max > /tmp/pids.max; mkdir /tmp/made-inside; umount /tmp;"
       "done 2>/dev/null; echo ready; read line || :";
-  Running running =
-      start_isolate({"--net", "none", "--cap-add", "SYS_ADMIN", "--memory", "32m", "--pids", "16"},
-                    attack);
+  Running running = start_isolate(
+      {"--net", "none", "--cap-add", "SYS_ADMIN", "--memory", "32m", "--pids", "16"}, attack);
   ASSERT_TRUE(running.wait_for_output("ready\n")) << never_printed(running, "ready\n");
   const Words boxes = container_cgroups(running.pid(), {"memory", "pids"});
   const bool on_v2 = v2();
   const std::string memory_limit = boxes[0] + (on_v2 ? "/memory.max" : "/memory.limit_in_bytes");
-  EXPECT_EQ(read_file(memory_limit), "33554432\n")
-      << reads(memory_limit, "33554432\n");
+  EXPECT_EQ(read_file(memory_limit), "33554432\n") << reads(memory_limit, "33554432\n");
   EXPECT_EQ(read_file(directory_for(running.pid(), "pids") + "/pids.max"), "16\n")
       << reads(directory_for(running.pid(), "pids") + "/pids.max", "16\n");
   expect_it_ends_taking(running, boxes);
@@ -609,9 +600,9 @@ TEST(RootlessLimits, ALimitWithoutADelegatedCgroupIsOneLineAnd125) {
 }
 
 TEST(BadLimits, EachIsOneLineNamingTheOptionAnd125) {
-  for (const Words& bad : {Words{"--memory", "0"}, Words{"--memory", "lots"},
-                           Words{"--memory", "1k"}, Words{"--pids", "-1"},
-                           Words{"--cpus", "0"}, Words{"--cpus", "x"}}) {
+  for (const Words& bad :
+       {Words{"--memory", "0"}, Words{"--memory", "lots"}, Words{"--memory", "1k"},
+        Words{"--pids", "-1"}, Words{"--cpus", "0"}, Words{"--cpus", "x"}}) {
     Words argv = bad;
     argv.emplace_back("true");
     const Result result = run(isolate_command(argv));

@@ -3,12 +3,12 @@
 // checks run ordinary work inside, as root, and prove from the host that
 // the host's copy of the rootfs never changed.
 #include "isolate_helpers.hpp"
-#include "why.hpp"
 #include "rootfs_snapshot.hpp"
+#include "why.hpp"
 
 #include <filesystem>
-#include <fstream>
 #include <fmt/core.h>
+#include <fstream>
 #include <gtest/gtest.h>
 
 namespace {
@@ -76,8 +76,8 @@ TEST_F(DebianRootfs, DroppingPrivilegesToAnotherUserWorks) {
 TEST_F(DebianRootfs, ResolvesLocalhostAndItsOwnHostname) {
   // The rootfs has no /etc/hosts: isolate makes one to mount on, in the
   // writable layer (TearDown checks that the host's copy did not change).
-  const Result r = in_debian({"-H", "box", "--net", "loopback"},
-                             "getent hosts localhost && getent hosts box");
+  const Result r =
+      in_debian({"-H", "box", "--net", "loopback"}, "getent hosts localhost && getent hosts box");
   ASSERT_EQ(r.code(), 0) << exited(r, 0);
   const Words found = lines(r.out);
   ASSERT_EQ(found.size(), 2u) << printed(r, "two lines: localhost's and box's");
@@ -103,14 +103,15 @@ std::string build_tiny_package(const std::string& dir) {
   const std::filesystem::path tree = dir + "/tree";
   std::filesystem::create_directories(tree / "DEBIAN");
   std::filesystem::create_directories(tree / "usr/share/nslab-hello");
-  std::ofstream(tree / "DEBIAN/control") << "Package: nslab-hello\n"
-                                            "Version: 1.0\n"
-                                            "Architecture: all\n"
-                                            "Maintainer: nslab <nslab@example.invalid>\n"
-                                            "Description: a tiny package the part 4 checks install\n";
+  std::ofstream(tree / "DEBIAN/control")
+      << "Package: nslab-hello\n"
+         "Version: 1.0\n"
+         "Architecture: all\n"
+         "Maintainer: nslab <nslab@example.invalid>\n"
+         "Description: a tiny package the part 4 checks install\n";
   std::ofstream(tree / "usr/share/nslab-hello/greeting") << "hello\n";
-  Command build{{"dpkg-deb", "--root-owner-group", "--build", tree.string(),
-                 dir + "/nslab-hello.deb"}};
+  Command build{
+      {"dpkg-deb", "--root-owner-group", "--build", tree.string(), dir + "/nslab-hello.deb"}};
   build.root_in_user_namespace = false;
   const Result r = run(build);
   EXPECT_EQ(r.code(), 0) << exited(r, 0);
@@ -122,12 +123,11 @@ TEST_F(DebianRootfs, AptInstallsALocallyBuiltPackage) {
   const std::string deb = build_tiny_package(packages.path());
   // apt drops to its _apt user (uid 42) and dpkg renames new directories
   // into old ones: both fail without the id range and a proper layer.
-  const Result r = in_debian(
-      {"--volume", packages.path() + ":/mnt/packages:ro"},
-      fmt::format("apt-get install -y /mnt/packages/{} >&2 && "
-                  "dpkg-query -W -f='${{Status}}\n' nslab-hello && "
-                  "cat /usr/share/nslab-hello/greeting",
-                  deb));
+  const Result r = in_debian({"--volume", packages.path() + ":/mnt/packages:ro"},
+                             fmt::format("apt-get install -y /mnt/packages/{} >&2 && "
+                                         "dpkg-query -W -f='${{Status}}\n' nslab-hello && "
+                                         "cat /usr/share/nslab-hello/greeting",
+                                         deb));
   EXPECT_EQ(r.code(), 0) << exited(r, 0);
   EXPECT_EQ(r.out, "install ok installed\nhello\n") << printed(r, "install ok installed\nhello\n");
   EXPECT_FALSE(std::filesystem::exists(kRootfs + "/usr/share/nslab-hello"));

@@ -89,14 +89,12 @@ TEST(Alone, UsernsMapWritesTheChildsMapsInOrder) {
   const auto expected = [](const isolate::IdRange& range) {
     return std::vector<Words>{{"0", std::to_string(range.outside), "1"}};
   };
-  EXPECT_EQ(table(child.pid(), "uid_map"), expected(maps.uids[0]))
-      << why(fmt::format("the child's uid_map reads {}, expected \"0 {} 1\"",
-                         in_quotes(read_file(fmt::format("/proc/{}/uid_map", child.pid()))),
-                         maps.uids[0].outside));
-  EXPECT_EQ(table(child.pid(), "gid_map"), expected(maps.gids[0]))
-      << why(fmt::format("the child's gid_map reads {}, expected \"0 {} 1\"",
-                         in_quotes(read_file(fmt::format("/proc/{}/gid_map", child.pid()))),
-                         maps.gids[0].outside));
+  EXPECT_EQ(table(child.pid(), "uid_map"), expected(maps.uids[0])) << why(fmt::format(
+      "the child's uid_map reads {}, expected \"0 {} 1\"",
+      in_quotes(read_file(fmt::format("/proc/{}/uid_map", child.pid()))), maps.uids[0].outside));
+  EXPECT_EQ(table(child.pid(), "gid_map"), expected(maps.gids[0])) << why(fmt::format(
+      "the child's gid_map reads {}, expected \"0 {} 1\"",
+      in_quotes(read_file(fmt::format("/proc/{}/gid_map", child.pid()))), maps.gids[0].outside));
   EXPECT_EQ(read_file(fmt::format("/proc/{}/setgroups", child.pid())), "deny\n")
       << why("the child's setgroups file does not read \"deny\": with deny_setgroups, write "
              "\"deny\" to it before gid_map");
@@ -188,13 +186,15 @@ TEST(Alone, MountProcMountsANewProcNosuidNodevNoexec) {
   for (const char* flag : {"nosuid", "nodev", "noexec"}) {
     EXPECT_NE(("," + options + ",").find(fmt::format(",{},", flag)), std::string::npos)
         << why(fmt::format("the new /proc is mounted {}, without {}: pass MS_NOSUID | MS_NODEV "
-                           "| MS_NOEXEC", in_quotes(options), flag));
+                           "| MS_NOEXEC",
+                           in_quotes(options), flag));
   }
   // A new proc shows the new PID namespace: the child alone, as PID 1.
   const std::set<std::string> shown = pids_in(fmt::format("/proc/{}/root/proc", subject.pid()));
   EXPECT_EQ(shown, std::set<std::string>{"1"})
       << why(fmt::format("the child's /proc shows {} processes, expected PID 1 alone: it is "
-                         "not a new proc of the child's PID namespace", shown.size()));
+                         "not a new proc of the child's PID namespace",
+                         shown.size()));
   EXPECT_EQ(read_file("/proc/self/mountinfo"), host_mounts)
       << why("the host's mount table changed when the child mounted its /proc");
 }

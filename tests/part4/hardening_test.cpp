@@ -3,24 +3,24 @@
 // the suite runs as root), and asserts from the host that it failed and
 // that the host is as it was.
 #include "harness.hpp"
-#include "why.hpp"
 #include "private_rootfs.hpp"
 #include "text.hpp"
+#include "why.hpp"
 
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
-#include <filesystem>
-#include <linux/keyctl.h>
-#include <sys/syscall.h>
-#include <fmt/core.h>
 #include <cstring>
+#include <filesystem>
+#include <fmt/core.h>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <linux/keyctl.h>
 #include <map>
 #include <sstream>
 #include <string>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <vector>
 
@@ -36,9 +36,9 @@ std::string describe_file(const fs::path& path) {
   if (::lstat(path.c_str(), &info) != 0) {
     return "gone";
   }
-  std::string text = fmt::format("mode {:o} owner {}:{} size {} mtime {}.{}", info.st_mode,
-                                 info.st_uid, info.st_gid, info.st_size, info.st_mtim.tv_sec,
-                                 info.st_mtim.tv_nsec);
+  std::string text =
+      fmt::format("mode {:o} owner {}:{} size {} mtime {}.{}", info.st_mode, info.st_uid,
+                  info.st_gid, info.st_size, info.st_mtim.tv_sec, info.st_mtim.tv_nsec);
   if (S_ISLNK(info.st_mode)) {
     text += " -> " + fs::read_symlink(path).string();
   } else if (S_ISREG(info.st_mode)) {
@@ -130,7 +130,8 @@ TEST_P(Hardening, RootfsTreeIsUnchangedAfterAnAttackOnIt) {
                                          "mkdir /planted; touch -d 2000-01-01 /etc/hosts; true");
     EXPECT_EQ(r.code(), 0) << exited(r, 0);
     expect_rootfs_unchanged();
-    EXPECT_FALSE(fs::exists(rootfs_.path() + "/suid")) << after(r, "the attack left a file in the rootfs");
+    EXPECT_FALSE(fs::exists(rootfs_.path() + "/suid"))
+        << after(r, "the attack left a file in the rootfs");
   }
 }
 
@@ -207,13 +208,13 @@ TEST_P(Hardening, KernelKnobsAreMountedReadOnly) {
     fields >> id >> parent >> device >> source >> mount_point >> mount_options;
     options[mount_point] = mount_options;
   }
-  for (const char* path : {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus",
-                           "/proc/fs", "/sys"}) {
+  for (const char* path :
+       {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs", "/sys"}) {
     if (fs::exists(path)) { // as on the host: the container's kernel is the host's
       ASSERT_TRUE(options.contains(path))
           << after(r, std::string(path) + " is no mount of its own");
-      EXPECT_TRUE(options[path].starts_with("ro,"))
-        << after(r, fmt::format("{} is mounted {}, not read-only", path, in_quotes(options[path])));
+      EXPECT_TRUE(options[path].starts_with("ro,")) << after(
+          r, fmt::format("{} is mounted {}, not read-only", path, in_quotes(options[path])));
     }
   }
 }
@@ -261,10 +262,10 @@ std::vector<fs::path> cgroups_named(const std::string& name) {
 // mounted to raise a limit.
 TEST_P(Hardening, NoCgroupHierarchyCanBeMountedInside) {
   const std::string name = unique_name("nslab-attack");
-  const Result r = isolate_sh(
-      {}, fmt::format("mount -t cgroup2 none /mnt && mkdir /mnt/{0}; "
-                      "mount -t cgroup -o memory none /tmp && mkdir /tmp/{0}; true",
-                      name));
+  const Result r =
+      isolate_sh({}, fmt::format("mount -t cgroup2 none /mnt && mkdir /mnt/{0}; "
+                                 "mount -t cgroup -o memory none /tmp && mkdir /tmp/{0}; true",
+                                 name));
   EXPECT_EQ(r.code(), 0) << exited(r, 0);
   const std::vector<fs::path> made = cgroups_named(name);
   for (const fs::path& cgroup : made) {
@@ -321,8 +322,8 @@ TEST_P(Hardening, CapAddAndCapDropWorkAsInDocker) {
   // starts with all of them, whatever the invoker's bounding set).
   const int last = std::stoi(read_file("/proc/sys/kernel/cap_last_cap"));
   const std::string every = fmt::format("{:016x}", (std::uint64_t{1} << (last + 1)) - 1);
-  const Result all = isolate({"--cap-add", "ALL", "--cap-drop", "sys_admin", "grep", "^Cap",
-                              "/proc/self/status"});
+  const Result all =
+      isolate({"--cap-add", "ALL", "--cap-drop", "sys_admin", "grep", "^Cap", "/proc/self/status"});
   ASSERT_EQ(all.code(), 0) << exited(all, 0);
   EXPECT_EQ(capability_lines(all).at("CapEff:"),
             fmt::format("{:016x}", std::stoull(every, nullptr, 16) & ~(std::uint64_t{1} << 21)))
@@ -330,8 +331,8 @@ TEST_P(Hardening, CapAddAndCapDropWorkAsInDocker) {
 }
 
 TEST_P(Hardening, UnknownCapabilityOrProfileGives125WithOneLine) {
-  for (const Words& words : {Words{"--cap-add", "NET_FLY", "true"},
-                             Words{"--seccomp", "strict", "true"}}) {
+  for (const Words& words :
+       {Words{"--cap-add", "NET_FLY", "true"}, Words{"--seccomp", "strict", "true"}}) {
     const Result r = isolate(words);
     EXPECT_EQ(r.code(), 125) << exited(r, 125);
     // The first line names the option as typed; the usage contract follows.

@@ -5,18 +5,18 @@
 #include "harness.hpp"
 #include "isolate_helpers.hpp"
 #include "link_monitor.hpp"
-#include "why.hpp"
 #include "netlink.hpp"
 #include "nslab/error.hpp"
 #include "nslab/hostname.hpp"
 #include "nslab/namespaces.hpp"
 #include "nslab/unique_fd.hpp"
+#include "why.hpp"
 
 #include <algorithm>
+#include <csignal>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
-#include <csignal>
 #include <fcntl.h>
 #include <filesystem>
 #include <fmt/core.h>
@@ -31,9 +31,9 @@
 #include <sys/msg.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <sys/syscall.h>
 #include <thread>
 #include <unistd.h>
 
@@ -112,7 +112,7 @@ Names sysv_objects() {
 Names added(const Names& before, const Names& after) {
   Names extra;
   std::set_difference(after.begin(), after.end(), before.begin(), before.end(),
-                       std::inserter(extra, extra.end()));
+                      std::inserter(extra, extra.end()));
   return extra;
 }
 
@@ -199,12 +199,13 @@ TEST_F(Isolate, RootInsideMapsToTheInvoker) {
     const Words all = words(read_file(fmt::format("/proc/{}/{}", container, map)));
     return Words(all.begin(), all.begin() + std::min<std::ptrdiff_t>(3, std::ssize(all)));
   };
-  for (const auto& [map, id] : {std::pair{"uid_map", ::getuid()}, std::pair{"gid_map", ::getgid()}}) {
+  for (const auto& [map, id] :
+       {std::pair{"uid_map", ::getuid()}, std::pair{"gid_map", ::getgid()}}) {
     const Words expected = {"0", std::to_string(id), count};
     EXPECT_EQ(first_line(map), expected)
         << why(fmt::format("the container's {} starts {}, expected \"{}\": root inside must be "
-                           "the invoker", map, fmt::join(first_line(map), " "),
-                           fmt::join(expected, " ")));
+                           "the invoker",
+                           map, fmt::join(first_line(map), " "), fmt::join(expected, " ")));
   }
   for (const char* kind : {"user", "mnt", "pid", "uts", "ipc", "net", "cgroup"}) {
     EXPECT_NE(nslab::namespace_id(container, nslab::namespace_kind(kind)),
@@ -236,15 +237,14 @@ TEST_F(Isolate, OnlyRootMayMapOtherIds) {
 TEST_F(Isolate, MountTableInsideHasNoHostMountPoints) {
   const Result r = isolate({"cat", "/proc/self/mountinfo"});
   ASSERT_EQ(r.code(), 0) << exited(r, 0);
-  Names expected = {"/",          "/proc",        "/dev",    "/dev/null", "/dev/zero",
-                    "/dev/full",  "/dev/random",  "/dev/urandom", "/dev/tty",
-                    "/dev/pts",   "/dev/shm",     "/sys",    "/tmp",
-                    "/etc/hostname", "/etc/hosts"};
+  Names expected = {"/",         "/proc",       "/dev",         "/dev/null",     "/dev/zero",
+                    "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty",      "/dev/pts",
+                    "/dev/shm",  "/sys",        "/tmp",         "/etc/hostname", "/etc/hosts"};
   // The read-only and masked kernel files (see hardening_test.cpp), each a
   // mount of its own where this kernel has it.
-  for (const char* path : {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus",
-                           "/proc/fs", "/proc/kcore", "/proc/keys", "/proc/timer_list",
-                           "/proc/sched_debug", "/proc/acpi", "/proc/scsi", "/sys/firmware"}) {
+  for (const char* path : {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs",
+                           "/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug",
+                           "/proc/acpi", "/proc/scsi", "/sys/firmware"}) {
     if (std::filesystem::exists(path)) {
       expected.insert(path);
     }
@@ -293,12 +293,13 @@ TEST_F(Isolate, MountsInsideAreTiedToNoPeerGroup) {
   // namespace starts with are slaves of them, unless made private.
   Command shared_host({"unshare", "-m", "--propagation", "shared", program("isolate"), "--net",
                        "none", "cat", "/proc/self/mountinfo"});
-  for (const Result& r : {isolate({"--net", "none", "cat", "/proc/self/mountinfo"}),
-                          run(shared_host)}) {
+  for (const Result& r :
+       {isolate({"--net", "none", "cat", "/proc/self/mountinfo"}), run(shared_host)}) {
     ASSERT_EQ(r.code(), 0) << exited(r, 0);
     EXPECT_EQ(propagation_tags(r.out), Words{})
         << why(r, fmt::format("shows mounts tied to a peer group ({}): make every mount private "
-                              "first", fmt::join(propagation_tags(r.out), " ")));
+                              "first",
+                              fmt::join(propagation_tags(r.out), " ")));
   }
 }
 
@@ -320,7 +321,8 @@ TEST_F(Isolate, HostTmpIsInvisible) {
   const Result r = isolate({"sh", "-c", script});
   EXPECT_EQ(r.code(), 0) << exited(r, 0);
   EXPECT_EQ(r.out, "") << why(r, fmt::format("printed {}: the container's /tmp should be empty "
-                                             "and the host's invisible", in_quotes(r.out)));
+                                             "and the host's invisible",
+                                             in_quotes(r.out)));
 }
 
 TEST_F(Isolate, NoOldRootDirectoryIsLeft) {
@@ -419,8 +421,8 @@ bool can_administer_host_links() {
   return allowed;
 }
 
-#define SKIP_WITHOUT_HOST_ROOT()                                                                 \
-  if (!can_administer_host_links())                                                              \
+#define SKIP_WITHOUT_HOST_ROOT()                                                                   \
+  if (!can_administer_host_links())                                                                \
   GTEST_SKIP() << "needs root in the host's network namespace (CAP_NET_ADMIN) to make a veth pair"
 
 /// Runs a host tool (ip, ping, nc) as the test process itself.
@@ -514,19 +516,19 @@ TEST_F(Isolate, VethPairJoinsHostAndContainerAndOnlyThem) {
       << why(fmt::format("the container end's address {} is not a /30", container_end));
   // One /30, the host at .1 and the container at .2 above its network address.
   const std::string subnet = subnet_of(address_only(host_end));
-  EXPECT_EQ(subnet_of(address_only(container_end)), subnet)
-      << why(fmt::format("the host end {} and the container end {} are not in one /30", host_end,
-                         container_end));
+  EXPECT_EQ(subnet_of(address_only(container_end)), subnet) << why(fmt::format(
+      "the host end {} and the container end {} are not in one /30", host_end, container_end));
   EXPECT_EQ(address_only(host_end).substr(address_only(host_end).rfind('.') + 1),
             std::to_string(std::stoi(subnet.substr(subnet.rfind('.') + 1)) + 1));
   // Exactly one host link carries this /30: the pair's own end.
-  const Words holders = lines(host_tool({"ip", "-o", "-4", "addr", "show", "to", subnet + "/30"}).out);
-  ASSERT_EQ(holders.size(), 1u)
-      << why(fmt::format("{} host links have an address in {}/30, expected the pair's own alone",
-                         holders.size(), subnet));
+  const Words holders =
+      lines(host_tool({"ip", "-o", "-4", "addr", "show", "to", subnet + "/30"}).out);
+  ASSERT_EQ(holders.size(), 1u) << why(
+      fmt::format("{} host links have an address in {}/30, expected the pair's own alone",
+                  holders.size(), subnet));
   EXPECT_EQ(words(holders[0]).at(1), host_link)
-      << why(fmt::format("the address in {}/30 is on {}, not on the pair's own host end {}",
-                         subnet, words(holders[0]).at(1), host_link));
+      << why(fmt::format("the address in {}/30 is on {}, not on the pair's own host end {}", subnet,
+                         words(holders[0]).at(1), host_link));
   EXPECT_NE(inside.find("lo: <LOOPBACK,UP,LOWER_UP>"), std::string::npos)
       << why("lo is not up in the container");
   const std::string routes = inside.substr(inside.find("routes:"));
@@ -565,8 +567,8 @@ TEST_F(Isolate, VethLinkGoesAfterExitEvenWhenAnotherProcessHoldsTheNamespace) {
   ASSERT_NE(index, 0) << why(fmt::format("the veth host end {} is not on the host", host_link));
   const nslab::UniqueFd holder(
       ::open(fmt::format("/proc/{}/ns/net", container).c_str(), O_RDONLY | O_CLOEXEC));
-  ASSERT_TRUE(holder.valid()) << why(fmt::format("the test could not open /proc/{}/ns/net: {}",
-                                                 container, std::strerror(errno)));
+  ASSERT_TRUE(holder.valid()) << why(
+      fmt::format("the test could not open /proc/{}/ns/net: {}", container, std::strerror(errno)));
   LinkMonitor monitor;
   running.close_stdin();
   const Result r = running.finish();
@@ -597,14 +599,14 @@ TEST_F(Isolate, TwentyInstancesGetTheirOwnLinksAndSubnets) {
   SKIP_WITHOUT_HOST_ROOT();
   std::vector<Running> instances;
   for (int i = 0; i < 20; ++i) {
-    instances.push_back(start_veth_container("ip -o -4 addr show dev eth0; echo ready; read x; exit 0"));
+    instances.push_back(
+        start_veth_container("ip -o -4 addr show dev eth0; echo ready; read x; exit 0"));
   }
   Names links;
   Names subnets;
   for (Running& instance : instances) {
     // Twenty starts at once on a busy machine: a generous bound, not a timing.
-    ASSERT_TRUE(instance.wait_for_output("ready\n", 30s))
-        << never_printed(instance, "ready\n");
+    ASSERT_TRUE(instance.wait_for_output("ready\n", 30s)) << never_printed(instance, "ready\n");
     links.insert(host_link_of(container_pid(instance.pid())));
     subnets.insert(subnet_of(address_only(ipv4_of(instance.out_so_far()))));
   }
@@ -667,7 +669,8 @@ public:
       char outcome[4];
       const int socket = ::socket(AF_UNIX, SOCK_STREAM, 0);
       outcome[0] = ::bind(socket, reinterpret_cast<const sockaddr*>(&old_name), old_name_size) == 0
-                       ? 'y' : 'n';
+                       ? 'y'
+                       : 'n';
       outcome[1] = ::mkdir(directory.c_str(), 0777) == 0 ? 'y' : 'n';
       const int fd = ::open(file.c_str(), O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0666);
       outcome[2] = fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0 ? 'y' : 'n';
@@ -797,8 +800,9 @@ TEST_F(Isolate, IpAlreadyInUseGives125) {
 }
 
 TEST_F(Isolate, IpOutsideLinkLocalAndUnknownNetModeGive125) {
-  for (const Words& bad : {Words{"--ip", "10.0.0.1/30", "true"}, Words{"--ip", "169.254.7.1/24", "true"},
-                           Words{"--net", "bogus", "true"}}) {
+  for (const Words& bad :
+       {Words{"--ip", "10.0.0.1/30", "true"}, Words{"--ip", "169.254.7.1/24", "true"},
+        Words{"--net", "bogus", "true"}}) {
     const Result r = isolate(bad);
     EXPECT_EQ(r.code(), 125) << exited(r, 125);
     EXPECT_EQ(r.err.rfind("isolate: --", 0), 0u) << complained(r, "isolate: --ip ... or --net ...");
@@ -885,7 +889,8 @@ TEST_F(Isolate, RootfsWithoutTmpGives125NamingWhatIsMissing) {
   EXPECT_EQ(r.code(), 125) << exited(r, 125);
   const std::string expected =
       fmt::format("isolate: rootfs({0}): {0}/tmp must be a plain directory (not a symlink), "
-                  "where pivot_root parks the old root\n", empty.path());
+                  "where pivot_root parks the old root\n",
+                  empty.path());
   EXPECT_EQ(r.err, expected) << complained(r, expected);
   EXPECT_EQ(r.out, "") << printed(r, "");
 }
@@ -899,7 +904,8 @@ TEST_F(Isolate, RootfsWhoseTmpIsASymlinkGives125Upfront) {
   EXPECT_EQ(r.code(), 125) << exited(r, 125);
   const std::string expected =
       fmt::format("isolate: rootfs({0}): {0}/tmp must be a plain directory (not a symlink), "
-                  "where pivot_root parks the old root\n", rootfs.path());
+                  "where pivot_root parks the old root\n",
+                  rootfs.path());
   EXPECT_EQ(r.err, expected) << complained(r, expected);
 }
 

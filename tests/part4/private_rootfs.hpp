@@ -25,8 +25,8 @@ public:
     // busybox has no applet for.
     fs::copy_file(probe(), path() + "/bin/nslab-probe");
     // TempDir is 0700: the user isolate runs as must reach the copy.
-    fs::permissions(dir_.path(), fs::perms::owner_all | fs::perms::group_exec |
-                                     fs::perms::others_exec);
+    fs::permissions(dir_.path(),
+                    fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
     if (rootless) {
       give_to_nobody();
     }

@@ -5,11 +5,11 @@
 // equal pictures mean an unchanged tree, without hashing 300 MB of it.
 #pragma once
 
+#include <filesystem>
 #include <fmt/core.h>
 #include <map>
 #include <string>
 #include <sys/stat.h>
-#include <filesystem>
 
 namespace isolate_test {
 
@@ -23,11 +23,10 @@ inline TreePicture picture_of(const std::string& root) {
       picture[path.string()] = "unreadable";
       return;
     }
-    picture[path.string()] =
-        fmt::format("mode {:o} owner {}:{} size {} inode {} mtime {}.{:09} ctime {}.{:09}",
-                    info.st_mode, info.st_uid, info.st_gid, info.st_size, info.st_ino,
-                    info.st_mtim.tv_sec, info.st_mtim.tv_nsec, info.st_ctim.tv_sec,
-                    info.st_ctim.tv_nsec);
+    picture[path.string()] = fmt::format(
+        "mode {:o} owner {}:{} size {} inode {} mtime {}.{:09} ctime {}.{:09}", info.st_mode,
+        info.st_uid, info.st_gid, info.st_size, info.st_ino, info.st_mtim.tv_sec,
+        info.st_mtim.tv_nsec, info.st_ctim.tv_sec, info.st_ctim.tv_nsec);
   };
   add(root);
   for (const auto& entry : std::filesystem::recursive_directory_iterator(

@@ -6,9 +6,9 @@
 // Each check runs as root and rootless (as nobody when the test itself is
 // root, as Command::rootless does; as the test's own user otherwise).
 #include "harness.hpp"
-#include "why.hpp"
-#include "private_rootfs.hpp"
 #include "nslab/error.hpp"
+#include "private_rootfs.hpp"
+#include "why.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -351,10 +351,10 @@ TEST_P(Terminal, InteractiveShellHasJobControl) {
   const auto bring_back_cat_and_type = [&run](const std::string& line) {
     run.type("fg\n");
     ASSERT_TRUE(run.wait_for("fg\r\ncat\r\n"))
-      << on_screen(run, fmt::format("{} never appeared", in_quotes("fg\r\ncat\r\n")));
+        << on_screen(run, fmt::format("{} never appeared", in_quotes("fg\r\ncat\r\n")));
     run.type(line + "\n");
-    EXPECT_TRUE(run.wait_for(line + "\r\n" + line + "\r\n"))
-      << on_screen(run, fmt::format("{} never appeared", in_quotes(line + "\r\n" + line + "\r\n")));
+    EXPECT_TRUE(run.wait_for(line + "\r\n" + line + "\r\n")) << on_screen(
+        run, fmt::format("{} never appeared", in_quotes(line + "\r\n" + line + "\r\n")));
   };
   run.type("cat &\n");
   ASSERT_TRUE(run.wait_for("box> "))
@@ -375,8 +375,8 @@ TEST_P(Terminal, InteractiveShellHasJobControl) {
   EXPECT_TRUE(run.wait_for("42\r\n"))
       << on_screen(run, fmt::format("{} never appeared", in_quotes("42\r\n")));
   run.type("exit 3\n");
-  EXPECT_EQ(run.finish(), 3)
-      << on_screen(run, fmt::format("isolate did not end with status {}", 3));
+  EXPECT_EQ(run.finish(), 3) << on_screen(run,
+                                          fmt::format("isolate did not end with status {}", 3));
   expect_same_mode(run.mode_before(), run.mode());
 }
 // [interactive-test]
@@ -414,13 +414,14 @@ TEST_P(Terminal, LastOutputIsNotLostAtExit) {
   // take in only what fits in the pipe and its own 4 kB buffer, so the
   // container finishes with the rest still waiting in its terminal (which
   // holds that much): isolate must drain it.
-  const auto on_terminal = isolate_on_terminal({"sh", "-c", "head -c 11000 /dev/zero | tr '\\0' x; echo; echo the-end"}, OnTerminal::Stdio::kSmallPipeOut);
+  const auto on_terminal =
+      isolate_on_terminal({"sh", "-c", "head -c 11000 /dev/zero | tr '\\0' x; echo; echo the-end"},
+                          OnTerminal::Stdio::kSmallPipeOut);
   OnTerminal& run = *on_terminal;
   ASSERT_TRUE(run.output_waiting()) << why("no output at all");
   const UniqueFd container = open_pidfd(run.container_pid());
-  ASSERT_TRUE(container.valid())
-      << why("isolate started no container; it wrote " + in_quotes(run.terminal_text()) +
-             " to the terminal");
+  ASSERT_TRUE(container.valid()) << why("isolate started no container; it wrote " +
+                                        in_quotes(run.terminal_text()) + " to the terminal");
   ASSERT_TRUE(wait_for_exit(container, 5s)) << why("the container never finished writing");
   EXPECT_EQ(run.finish(), 0) << on_screen(run, "isolate did not end with status 0");
   EXPECT_EQ(std::count(run.screen().begin(), run.screen().end(), 'x'), 11000)
@@ -431,10 +432,11 @@ TEST_P(Terminal, LastOutputIsNotLostAtExit) {
 // [drain-test]
 
 TEST_P(Terminal, NoTtyPassesTheTerminalStraightThroughWithoutControllingIt) {
-  const auto on_terminal = isolate_on_terminal({"--no-tty", "sh", "-c", "tty; cut -d' ' -f6,7 /proc/self/stat"});
+  const auto on_terminal =
+      isolate_on_terminal({"--no-tty", "sh", "-c", "tty; cut -d' ' -f6,7 /proc/self/stat"});
   OnTerminal& run = *on_terminal;
-  EXPECT_EQ(run.finish(), 0)
-      << on_screen(run, fmt::format("isolate did not end with status {}", 0));
+  EXPECT_EQ(run.finish(), 0) << on_screen(run,
+                                          fmt::format("isolate did not end with status {}", 0));
   // stdin is the invoker's terminal, but not the controlling one: session
   // and tty_nr in /proc/self/stat say "my own session, no terminal".
   EXPECT_NE(run.screen().find("not a tty"), std::string::npos)
@@ -458,8 +460,8 @@ TEST_P(Terminal, NoTtyCtrlCStillReachesTheContainer) {
 TEST_P(Terminal, TtyGivesAPseudoTerminalEvenWithoutOne) {
   const auto on_terminal = isolate_on_terminal({"--tty", "tty"}, OnTerminal::Stdio::kNullInput);
   OnTerminal& run = *on_terminal;
-  EXPECT_EQ(run.finish(), 0)
-      << on_screen(run, fmt::format("isolate did not end with status {}", 0));
+  EXPECT_EQ(run.finish(), 0) << on_screen(run,
+                                          fmt::format("isolate did not end with status {}", 0));
   EXPECT_NE(run.screen().find("/dev/pts/0"), std::string::npos)
       << on_screen(run, fmt::format("{} never appeared", in_quotes("/dev/pts/0")));
   // isolate's stdin is no terminal, so it leaves the invoker's mode alone.

@@ -1,10 +1,10 @@
 // part4: isolate's id ranges, checked from the host: the maps the kernel
 // holds for the container's processes, and who owns on the host a file the
 // container chowned.
-#include "isolate_helpers.hpp"
-#include "why.hpp"
 #include "etc_files.hpp"
+#include "isolate_helpers.hpp"
 #include "subordinate_ids.hpp"
+#include "why.hpp"
 
 #include <cstring>
 #include <filesystem>
@@ -79,9 +79,9 @@ std::string owner_differs(pid_t pid, const char* path, HostOwner expected) {
 }
 
 /// Skips a test that needs host root, for \p reason.
-#define SKIP_UNLESS_HOST_ROOT(reason)                                                             \
-  if (runs_in_user_namespace()) {                                                                 \
-    GTEST_SKIP() << "needs host root: " << (reason);                                              \
+#define SKIP_UNLESS_HOST_ROOT(reason)                                                              \
+  if (runs_in_user_namespace()) {                                                                  \
+    GTEST_SKIP() << "needs host root: " << (reason);                                               \
   }
 
 constexpr const char* kToMapOtherIds = "only root may map host ids other than its own";
@@ -125,8 +125,8 @@ TEST(IdRanges, UsernsRemapShiftsEveryIdOntoTheGivenBase) {
 
 TEST(IdRanges, MapUserStillMapsRootAlone) {
   SKIP_UNLESS_HOST_ROOT(kToMapOtherIds);
-  const Result r = run(isolate_command({"-u", "4242:4343", "sh", "-c",
-                                        "cat /proc/self/uid_map; chown 1000 /tmp 2>&1; echo $?"}));
+  const Result r = run(isolate_command(
+      {"-u", "4242:4343", "sh", "-c", "cat /proc/self/uid_map; chown 1000 /tmp 2>&1; echo $?"}));
   EXPECT_EQ(r.code(), 0) << exited(r, 0);
   const Words out = lines(r.out);
   ASSERT_EQ(out.size(), 3u) << printed(r, "the uid map, chown's refusal, then 1");
@@ -137,9 +137,9 @@ TEST(IdRanges, MapUserStillMapsRootAlone) {
 }
 
 TEST(IdRanges, BadRemapGives125AndOneLine) {
-  for (const Words& bad : {Words{"--userns-remap", "0"}, Words{"--userns-remap", "4294901760"},
-                           Words{"--userns-remap", "x"},
-                           Words{"-u", "1000", "--userns-remap", "100000"}}) {
+  for (const Words& bad :
+       {Words{"--userns-remap", "0"}, Words{"--userns-remap", "4294901760"},
+        Words{"--userns-remap", "x"}, Words{"-u", "1000", "--userns-remap", "100000"}}) {
     Words arguments = bad;
     arguments.emplace_back("true");
     const Result r = run(isolate_command(arguments));
@@ -180,16 +180,15 @@ public:
   SubordinateUser() {
     remove_users_of_dead_tests();
     name_ = fmt::format("{}{}", kUserPrefix, ::getpid());
-    error_ = run_as_root({"useradd", "--system", "--no-create-home", "--shell",
-                          "/usr/sbin/nologin", name_});
+    error_ = run_as_root(
+        {"useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name_});
     if (!error_.empty()) {
       return;
     }
     created_ = true;
-    error_ = run_as_root({"usermod", "--add-subuids",
-                          fmt::format("{}-{}", kSubuidStart, kSubuidStart + 99'999),
-                          "--add-subgids",
-                          fmt::format("{}-{}", kSubgidStart, kSubgidStart + 1999), name_});
+    error_ = run_as_root(
+        {"usermod", "--add-subuids", fmt::format("{}-{}", kSubuidStart, kSubuidStart + 99'999),
+         "--add-subgids", fmt::format("{}-{}", kSubgidStart, kSubgidStart + 1999), name_});
     if (const passwd* entry = ::getpwnam(name_.c_str())) {
       uid_ = entry->pw_uid;
       gid_ = entry->pw_gid;
@@ -215,7 +214,8 @@ private:
         continue;
       }
       const std::string name = line.substr(0, line.find(':'));
-      if (!std::filesystem::exists(fmt::format("/proc/{}", name.substr(std::strlen(kUserPrefix))))) {
+      if (!std::filesystem::exists(
+              fmt::format("/proc/{}", name.substr(std::strlen(kUserPrefix))))) {
         (void)run_as_root({"userdel", name});
       }
     }
@@ -239,11 +239,11 @@ TEST(IdRanges, RootlessWithSubordinateIdsGetsThemThroughNewuidmap) {
   const pid_t container = container_pid(running.pid());
   ASSERT_GT(container, 0) << why("isolate has no container process");
   // Root inside is the user; 1.. are its ranges, 65536 of the uids at most.
-  const Words uids = {"0", std::to_string(user.uid()), "1", "1", std::to_string(kSubuidStart),
-                      "65536"};
+  const Words uids = {"0", std::to_string(user.uid()),   "1",
+                      "1", std::to_string(kSubuidStart), "65536"};
   EXPECT_EQ(map_of(container, "uid_map"), uids) << map_differs(container, "uid_map", uids);
-  const Words gids = {"0", std::to_string(user.gid()), "1", "1", std::to_string(kSubgidStart),
-                      "2000"};
+  const Words gids = {"0", std::to_string(user.gid()),   "1",
+                      "1", std::to_string(kSubgidStart), "2000"};
   EXPECT_EQ(map_of(container, "gid_map"), gids) << map_differs(container, "gid_map", gids);
   const HostOwner owned{static_cast<uid_t>(kSubuidStart + 999),
                         static_cast<gid_t>(kSubgidStart + 999)};
@@ -259,8 +259,8 @@ TEST(IdRanges, RootlessWithSubordinateIdsGetsThemThroughNewuidmap) {
 
 TEST(IdRanges, RootlessWithoutSubordinateIdsMapsItsOwnAndSaysWhy) {
   SKIP_UNLESS_HOST_ROOT(kToSwitchUsers); // nobody, who has no /etc/subuid range
-  const Result r = run(prefixed(as_user(65534, 65534),
-                                {"-v", "cat", "/proc/self/uid_map", "/proc/self/setgroups"}));
+  const Result r = run(
+      prefixed(as_user(65534, 65534), {"-v", "cat", "/proc/self/uid_map", "/proc/self/setgroups"}));
   EXPECT_EQ(r.code(), 0) << exited(r, 0);
   EXPECT_NE(r.out.find("0      65534          1\ndeny\n"), std::string::npos)
       << lacks(r, "0      65534          1\ndeny\n");
@@ -286,25 +286,27 @@ TEST(EtcFiles, HostnameAndHostsAreTheContainersAndTheRootfsKeepsItsOwn) {
   const std::string rootfs = NSLAB_ISOLATE_ROOTFS;
   const std::string hosts_before = read_file(rootfs + "/etc/hosts");
   const std::string hostname_before = read_file(rootfs + "/etc/hostname");
-  const Result r = run(isolate_command(
-      {"-H", "box", "--net", "loopback", "cat", "/etc/hostname", "/etc/hosts"}));
+  const Result r = run(
+      isolate_command({"-H", "box", "--net", "loopback", "cat", "/etc/hostname", "/etc/hosts"}));
   EXPECT_EQ(r.code(), 0) << exited(r, 0);
   EXPECT_EQ(r.out, "box\n"
                    "127.0.0.1\tlocalhost\n"
                    "::1\tlocalhost ip6-localhost ip6-loopback\n"
-                   "127.0.1.1\tbox\n") << printed(r, "box\n"
-                   "127.0.0.1\tlocalhost\n"
-                   "::1\tlocalhost ip6-localhost ip6-loopback\n"
-                   "127.0.1.1\tbox\n");
-  EXPECT_EQ(read_file(rootfs + "/etc/hosts"), hosts_before) << why("the rootfs's /etc/hosts changed");
+                   "127.0.1.1\tbox\n")
+      << printed(r, "box\n"
+                    "127.0.0.1\tlocalhost\n"
+                    "::1\tlocalhost ip6-localhost ip6-loopback\n"
+                    "127.0.1.1\tbox\n");
+  EXPECT_EQ(read_file(rootfs + "/etc/hosts"), hosts_before)
+      << why("the rootfs's /etc/hosts changed");
   EXPECT_EQ(read_file(rootfs + "/etc/hostname"), hostname_before)
       << why("the rootfs's /etc/hostname changed");
 }
 
 TEST(EtcFiles, HostsNamesTheVethAddress) {
   SKIP_UNLESS_HOST_ROOT("to make a veth pair");
-  const Result r = run(isolate_command({"-v", "-H", "box", "--net", "veth", "tail", "-n", "1",
-                                        "/etc/hosts"}));
+  const Result r =
+      run(isolate_command({"-v", "-H", "box", "--net", "veth", "tail", "-n", "1", "/etc/hosts"}));
   ASSERT_EQ(r.code(), 0) << exited(r, 0);
   // -v names eth0's address: "... <-> eth0 169.254.X.Y/30 in the container".
   const auto eth0 = r.out.find("<-> eth0 ");
@@ -360,8 +362,7 @@ TEST(HostsText, NamesTheHostOnItsAddressOrOn127_0_1_1) {
 }
 
 TEST(IdMapText, OneLinePerRange) {
-  EXPECT_EQ(isolate::map_text({{0, 1000, 1}, {1, 100000, 65536}}),
-            "0 1000 1\n1 100000 65536\n");
+  EXPECT_EQ(isolate::map_text({{0, 1000, 1}, {1, 100000, 65536}}), "0 1000 1\n1 100000 65536\n");
 }
 
 } // namespace

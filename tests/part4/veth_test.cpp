@@ -12,19 +12,19 @@
 
 #include "gated_child.hpp"
 #include "harness.hpp"
-#include "why.hpp"
 #include "link_monitor.hpp"
 #include "nslab/child.hpp"
 #include "nslab/error.hpp"
 #include "nslab/unique_fd.hpp"
+#include "why.hpp"
 
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fcntl.h>
+#include <filesystem>
 #include <fmt/core.h>
 #include <gtest/gtest.h>
 #include <optional>
@@ -38,9 +38,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using nslab::testing::Command;
+using nslab::testing::in_quotes;
 using nslab::testing::LinkMonitor;
 using nslab::testing::Result;
-using nslab::testing::in_quotes;
 using nslab::testing::why;
 namespace net = nslab::net;
 
@@ -74,8 +74,7 @@ std::string first_failure_in_this_process() {
     }
     const std::string message = result.GetTestPartResult(i).message();
     const std::size_t at = message.find("Why: ");
-    return at == std::string::npos ? message.substr(0, message.find('\n'))
-                                   : message.substr(at + 5);
+    return at == std::string::npos ? message.substr(0, message.find('\n')) : message.substr(at + 5);
   }
   return "";
 }
@@ -165,18 +164,12 @@ TEST(SubnetParsing, AnyAddressInsideTheSubnetNamesIt) {
 
 TEST(SubnetParsing, RejectsAnythingButALinkLocal30) {
   const std::pair<std::string_view, std::string_view> cases[] = {
-      {"10.0.0.1/30", "not inside link-local"},
-      {"192.168.1.1/30", "not inside link-local"},
-      {"169.254.1.1/24", "must be /30"},
-      {"169.254.1.1/31", "must be /30"},
-      {"169.254.1.1/30x", "must be /30"},
-      {"169.254.1.1", "expected A.B.C.D/30"},
-      {"garbage", "expected A.B.C.D/30"},
-      {"169.254.1/30", "expected A.B.C.D/30"},
-      {"256.254.1.1/30", "expected A.B.C.D/30"},
-      {"", "expected A.B.C.D/30"},
-      {"169.254.169.254/30", "metadata"},
-      {"169.254.0.1/30", "RFC 3927"},
+      {"10.0.0.1/30", "not inside link-local"},  {"192.168.1.1/30", "not inside link-local"},
+      {"169.254.1.1/24", "must be /30"},         {"169.254.1.1/31", "must be /30"},
+      {"169.254.1.1/30x", "must be /30"},        {"169.254.1.1", "expected A.B.C.D/30"},
+      {"garbage", "expected A.B.C.D/30"},        {"169.254.1/30", "expected A.B.C.D/30"},
+      {"256.254.1.1/30", "expected A.B.C.D/30"}, {"", "expected A.B.C.D/30"},
+      {"169.254.169.254/30", "metadata"},        {"169.254.0.1/30", "RFC 3927"},
       {"169.254.255.253/30", "RFC 3927"},
   };
   for (const auto& [text, reason] : cases) {
@@ -211,8 +204,8 @@ TEST(FreeSubnet, NeighbouringSeedsStartFarApartAndAvoidReservedRanges) {
   const auto a = net::first_free_subnet({}, 1000);
   const auto b = net::first_free_subnet({}, 1001);
   ASSERT_TRUE(a && b);
-  const auto distance = a->network() > b->network() ? a->network() - b->network()
-                                                     : b->network() - a->network();
+  const auto distance =
+      a->network() > b->network() ? a->network() - b->network() : b->network() - a->network();
   EXPECT_GT(distance, 256U) << a->to_string() << " vs " << b->to_string();
   for (unsigned seed = 0; seed < 16384; ++seed) {
     const auto subnet = net::first_free_subnet({}, seed);
@@ -244,14 +237,14 @@ TEST(VethPair, PeerIsBornInsideTheContainerAsEth0) {
     const std::string here = ip({"-d", "-o", "link", "show"});
     EXPECT_NE(here.find(fmt::format("{}: {}@", index, name)), std::string::npos)
         << why(fmt::format("the host end {} is not link {} on the host side, as create_veth_pair "
-                           "returned", name, index));
+                           "returned",
+                           name, index));
     EXPECT_NE(here.find("veth"), std::string::npos) << why("the link made is not a veth");
     EXPECT_EQ(here.find("eth0"), std::string::npos)
         << why("the peer eth0 was born on the host side, not in the container");
     const std::string inside = ip_inside(container, {"-o", "link", "show"});
-    EXPECT_NE(inside.find(fmt::format("eth0@if{}:", index)), std::string::npos)
-        << why(fmt::format("the container has no eth0 paired with link {}: {}", index,
-                           in_quotes(inside)));
+    EXPECT_NE(inside.find(fmt::format("eth0@if{}:", index)), std::string::npos) << why(
+        fmt::format("the container has no eth0 paired with link {}: {}", index, in_quotes(inside)));
   });
 }
 
@@ -297,8 +290,8 @@ TEST(VethPair, BothEndsGetTheirAddressAndComeUpWithoutADefaultRoute) {
     EXPECT_EQ(routes.find("default"), std::string::npos)
         << why("the container has a default route");
 
-    const Result pinged = run_here(inside(
-        container, {"busybox", "ping", "-c", "1", "-W", "5", net::format_ipv4(subnet.host_address())}));
+    const Result pinged = run_here(inside(container, {"busybox", "ping", "-c", "1", "-W", "5",
+                                                      net::format_ipv4(subnet.host_address())}));
     EXPECT_EQ(pinged.code(), 0) << exited(pinged, 0);
   });
 }
@@ -354,7 +347,7 @@ TEST(VethPair, HostEndDeletesThePairWhenAnotherProcessHoldsTheNamespace) {
           net::set_up_host_end(route, container.pid(), net::parse_subnet("169.254.7.4/30"));
       name = host_end.name();
       container.stop(); // its last process is gone; the holder keeps the namespace
-    } // ~HostEnd here, before the holder closes
+    }                   // ~HostEnd here, before the holder closes
     // No waiting: with the namespace held, only HostEnd could have deleted it.
     EXPECT_EQ(ip({"-o", "link"}).find(name), std::string::npos)
         << why(fmt::format("{} was left while another process held the namespace", name));
@@ -367,15 +360,18 @@ TEST(VethPair, PeerNamespaceIsAliveWhileAnythingHoldsIt) {
     net::RouteSocket route;
     const int index =
         route.create_veth_pair("nsl-alive", "eth0", net::TargetNetns::of_process(container.pid()));
-    EXPECT_TRUE(route.peer_namespace_alive(index)) << why("the peer namespace is not alive with the container running");
+    EXPECT_TRUE(route.peer_namespace_alive(index))
+        << why("the peer namespace is not alive with the container running");
     nslab::UniqueFd holder(nslab::check(
         ::open(fmt::format("/proc/{}/ns/net", container.pid()).c_str(), O_RDONLY | O_CLOEXEC),
         "open", "the container's netns"));
     container.stop();
-    EXPECT_TRUE(route.peer_namespace_alive(index)) << why("the peer namespace is not alive while held open");
+    EXPECT_TRUE(route.peer_namespace_alive(index))
+        << why("the peer namespace is not alive while held open");
     holder.reset();
     // The kernel may or may not have deleted the pair yet: dying either way.
-    EXPECT_FALSE(route.peer_namespace_alive(index)) << why("the peer namespace is alive with nothing holding it");
+    EXPECT_FALSE(route.peer_namespace_alive(index))
+        << why("the peer namespace is alive with nothing holding it");
   });
 }
 
@@ -525,8 +521,8 @@ TEST(SubnetLock, LeavesADirectoryAndAFileOnlyRootMayWrite) {
   EXPECT_TRUE(S_ISDIR(directory.st_mode));
   EXPECT_EQ(directory.st_mode & 022, 0u) << std::oct << directory.st_mode;
   EXPECT_TRUE(S_ISREG(file.st_mode));
-  EXPECT_EQ(file.st_mode & 077, 0u) << "others could open, and so lock, it: " << std::oct
-                                    << file.st_mode;
+  EXPECT_EQ(file.st_mode & 077, 0u)
+      << "others could open, and so lock, it: " << std::oct << file.st_mode;
 }
 
 /// One way an ordinary user could have prepared the lock's directory or

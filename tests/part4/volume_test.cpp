@@ -6,11 +6,11 @@
 
 #include "nslab/error.hpp"
 
-#include <fcntl.h>
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
-#include <fstream>
 #include <fmt/core.h>
+#include <fstream>
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -84,8 +84,8 @@ TEST(Volumes, FileWrittenInsideAReadWriteVolumeAppearsOnTheHost) {
 TEST(Volumes, MissingContainerDirIsMadeInTheWritableLayer) {
   const TempDir dir;
   const std::string rootfs = NSLAB_ISOLATE_ROOTFS;
-  const Result r = isolate_sh({"--volume", dir.path() + ":/srv/new/data"},
-                              "echo deep > /srv/new/data/file");
+  const Result r =
+      isolate_sh({"--volume", dir.path() + ":/srv/new/data"}, "echo deep > /srv/new/data/file");
   EXPECT_EQ(r.code(), 0) << exited(r, 0);
   EXPECT_EQ(read_file(dir.path() + "/file"), "deep\n")
       << after(r, "the file written in the volume is not on the host");
@@ -165,8 +165,8 @@ TEST(Volumes, RelativeHostDirIsTakenFromTheWorkingDirectory) {
   std::filesystem::create_directory(dir.path() + "/sub");
   std::ofstream(dir.path() + "/sub/mark") << "relative\n";
   // env -C: isolate starts in dir, where "sub" is the volume.
-  const Result r = run(prefixed({"env", "-C", dir.path()},
-                                {"--volume", "sub:/tmp/vol:ro", "cat", "/tmp/vol/mark"}));
+  const Result r = run(
+      prefixed({"env", "-C", dir.path()}, {"--volume", "sub:/tmp/vol:ro", "cat", "/tmp/vol/mark"}));
   EXPECT_EQ(r.code(), 0) << exited(r, 0);
   EXPECT_EQ(r.out, "relative\n") << printed(r, "relative\n");
 }

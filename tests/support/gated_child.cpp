@@ -8,8 +8,7 @@
 namespace nslab::testing {
 
 GatedChild::GatedChild(int namespaces, std::function<void()> step)
-    : report_(make_pipe()),
-      child_(clone_child(namespaces, [this, step] { return main(step); })) {
+    : report_(make_pipe()), child_(clone_child(namespaces, [this, step] { return main(step); })) {
   report_.write_end.reset();
 }
 

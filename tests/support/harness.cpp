@@ -127,16 +127,14 @@ void adopt_orphans() {
   (void)done;
 }
 
-std::string program(std::string_view name) {
-  return fmt::format("{}/{}", NSLAB_BIN_DIR, name);
-}
+std::string program(std::string_view name) { return fmt::format("{}/{}", NSLAB_BIN_DIR, name); }
 
 std::string probe() { return NSLAB_PROBE; }
 
 std::string Result::describe() const {
   return fmt::format("$ {}\nstatus: {}{}\n--- stdout ---\n{}--- stderr ---\n{}", command,
-                     status.describe(),
-                     timed_out ? " (timed out, killed by the harness)" : "", out, err);
+                     status.describe(), timed_out ? " (timed out, killed by the harness)" : "", out,
+                     err);
 }
 
 bool runs_in_user_namespace() {
@@ -187,9 +185,9 @@ Running start(const Command& command) {
   check(running.pidfd_.valid() ? 0 : -1, "pidfd_open");
   running.started_ = Clock::now();
   running.timeout_ = command.timeout;
-  running.command_ = fmt::format("{}{}{}", as_nobody ? "(as nobody) " : "",
-                                 wrap ? "(in a new user namespace) " : "",
-                                 fmt::join(command.argv, " "));
+  running.command_ =
+      fmt::format("{}{}{}", as_nobody ? "(as nobody) " : "",
+                  wrap ? "(in a new user namespace) " : "", fmt::join(command.argv, " "));
   running.stdout_ = std::move(output.read_end);
   running.stderr_ = std::move(errors.read_end);
   check(::fcntl(running.stdout_.get(), F_SETFL, O_NONBLOCK), "fcntl");
@@ -218,7 +216,8 @@ Running::~Running() {
 }
 
 bool Running::pump(milliseconds timeout) {
-  pollfd watched[] = {{stdout_.get(), POLLIN, 0}, {stderr_.get(), POLLIN, 0}, {pidfd_.get(), POLLIN, 0}};
+  pollfd watched[] = {
+      {stdout_.get(), POLLIN, 0}, {stderr_.get(), POLLIN, 0}, {pidfd_.get(), POLLIN, 0}};
   const int ready = ::poll(watched, 3, static_cast<int>(timeout.count()));
   if (ready < 0 && errno != EINTR) {
     throw_errno("poll", "program output");

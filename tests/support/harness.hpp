@@ -29,10 +29,10 @@ struct Command {
   /// written to the program's stdin.
   Command(std::vector<std::string> words, std::string stdin_text = {})
       : argv(std::move(words)), input(std::move(stdin_text)) {}
-  std::vector<std::string> argv;     ///< argv[0] is a path or a name on PATH.
-  std::string input;                 ///< Written to the program's stdin.
-  bool close_stdin = true;           ///< False keeps stdin open (a silent peer).
-  milliseconds timeout{10'000};      ///< After this, SIGKILL and a failed test.
+  std::vector<std::string> argv; ///< argv[0] is a path or a name on PATH.
+  std::string input;             ///< Written to the program's stdin.
+  bool close_stdin = true;       ///< False keeps stdin open (a silent peer).
+  milliseconds timeout{10'000};  ///< After this, SIGKILL and a failed test.
   /// When the caller is unprivileged, run the program as root in a user
   /// namespace made by the harness. False runs it as the caller anyway, for
   /// a program that makes its own user namespace (isolate).
@@ -45,12 +45,12 @@ struct Command {
 
 /// What a finished program did.
 struct Result {
-  std::string command;               ///< The command line, for failure messages.
-  std::string out;                   ///< Everything it wrote to stdout.
-  std::string err;                   ///< Everything it wrote to stderr.
+  std::string command;                        ///< The command line, for failure messages.
+  std::string out;                            ///< Everything it wrote to stdout.
+  std::string err;                            ///< Everything it wrote to stderr.
   ExitStatus status = ExitStatus::exited(-1); ///< How it ended.
-  bool timed_out = false;            ///< True when the harness had to kill it.
-  milliseconds elapsed{0};           ///< Wall time from start to exit.
+  bool timed_out = false;                     ///< True when the harness had to kill it.
+  milliseconds elapsed{0};                    ///< Wall time from start to exit.
   /// The shell-style exit status (code, or 128 + signal).
   [[nodiscard]] int code() const { return status.shell_status(); }
   /// A readable account of the run, for failure messages.
@@ -82,7 +82,8 @@ public:
   [[nodiscard]] pid_t pid() const noexcept { return pid_; }
   /// Waits until stdout contains \p text; false if the program exits or
   /// \p timeout passes first.
-  [[nodiscard]] bool wait_for_output(std::string_view text, milliseconds timeout = milliseconds{5000});
+  [[nodiscard]] bool wait_for_output(std::string_view text,
+                                     milliseconds timeout = milliseconds{5000});
   /// What stdout holds so far.
   [[nodiscard]] const std::string& out_so_far() const noexcept { return out_; }
   /// What stderr holds so far.

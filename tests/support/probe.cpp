@@ -21,34 +21,37 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fcntl.h>
-#include <linux/keyctl.h>
 #include <linux/kexec.h>
+#include <linux/keyctl.h>
 #include <linux/userfaultfd.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
 #include <sys/ptrace.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/swap.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-#include <cstdlib>
-#include <cstring>
-#include <sys/ipc.h>
-#include <sys/msg.h>
-#include <sys/sem.h>
-#include <sys/shm.h>
 
 namespace {
 
 // The xxxget call of KIND with FLAGS: an id, or -1. A semaphore set holds
 // one semaphore and a segment one page; looking up (no IPC_CREAT) ignores both.
 int sysv_get(const char* kind, key_t key, int flags) {
-  if (std::strcmp(kind, "queue") == 0) return ::msgget(key, flags);
-  if (std::strcmp(kind, "semaphore") == 0) return ::semget(key, 1, flags);
-  if (std::strcmp(kind, "shm") == 0) return ::shmget(key, 4096, flags);
+  if (std::strcmp(kind, "queue") == 0)
+    return ::msgget(key, flags);
+  if (std::strcmp(kind, "semaphore") == 0)
+    return ::semget(key, 1, flags);
+  if (std::strcmp(kind, "shm") == 0)
+    return ::shmget(key, 4096, flags);
   return -1;
 }
 
@@ -66,7 +69,8 @@ void report(const char* name, long result) {
 
 void try_denied_syscalls() {
   report("keyctl", ::syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0));
-  report("add_key", ::syscall(SYS_add_key, "user", "nslab-probe", "x", 1, KEY_SPEC_PROCESS_KEYRING));
+  report("add_key",
+         ::syscall(SYS_add_key, "user", "nslab-probe", "x", 1, KEY_SPEC_PROCESS_KEYRING));
   report("request_key", ::syscall(SYS_request_key, "user", "nslab-probe-none", nullptr, 0));
   report("kexec_load", ::syscall(SYS_kexec_load, 0, 0, nullptr, ~0UL));
   report("kexec_file_load", ::syscall(SYS_kexec_file_load, -1, -1, 0, nullptr, ~0UL));
@@ -89,7 +93,7 @@ void try_denied_syscalls() {
   report("settimeofday", ::syscall(SYS_settimeofday, &bad_time, nullptr));
   const timespec bad_clock{0, -1};
   report("clock_settime", ::syscall(SYS_clock_settime, CLOCK_REALTIME, &bad_clock));
-  report("iopl", ::syscall(SYS_iopl, 0));          // level 0: what it has already
+  report("iopl", ::syscall(SYS_iopl, 0));           // level 0: what it has already
   report("ioperm", ::syscall(SYS_ioperm, 0, 0, 0)); // no ports
   report("ioctl(TIOCSTI)", ::ioctl(-1, TIOCSTI, "x"));
   report("ioctl(TIOCLINUX)", ::ioctl(-1, TIOCLINUX, nullptr));
@@ -180,6 +184,6 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "usage: nslab-probe sysv-queue-exists ID | sysv-create KIND KEY |"
                        " sysv-key-exists KIND KEY (KIND: queue, semaphore, shm) | syscalls |"
-                        " key-read SERIAL | ptrace PID | foreign-abi x32|i386 | tiocsti TEXT\n");
+                       " key-read SERIAL | ptrace PID | foreign-abi x32|i386 | tiocsti TEXT\n");
   return 2;
 }

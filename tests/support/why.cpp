@@ -97,7 +97,8 @@ std::string has_not_printed(const Running& running, std::string_view text) {
 }
 
 std::string complained(const Result& r, std::string_view expected) {
-  return why(r, fmt::format("wrote {} to stderr, expected {}", in_quotes(r.err), in_quotes(expected)));
+  return why(r,
+             fmt::format("wrote {} to stderr, expected {}", in_quotes(r.err), in_quotes(expected)));
 }
 
 } // namespace nslab::testing

@@ -114,7 +114,7 @@ inline constexpr std::size_t kChildStackSize = 1024 * 1024;
 /// is a copy of the calling thread only, and uses malloc, fmt and exceptions,
 /// whose locks another thread might have held at the moment of the copy.
 [[nodiscard]] Child clone_child(int namespace_flags, std::function<int()> child_main,
-                               Start start = Start::kAtOnce);
+                                Start start = Start::kAtOnce);
 
 /// Replaces the process with \p command, searching the `PATH` of the current
 /// environment, after restore_signals_for_exec(). Returns only by throwing

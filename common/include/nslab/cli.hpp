@@ -49,8 +49,7 @@ int parse_options(int argc, char** argv, const char* short_options, const option
 
 /// Parses \p text as a whole number from \p min to \p max; otherwise throws a
 /// UsageError that names \p option, for example `-d: expected ...`.
-[[nodiscard]] long parse_number(std::string_view text, std::string_view option,
-                                long min, long max);
+[[nodiscard]] long parse_number(std::string_view text, std::string_view option, long min, long max);
 
 /// Throws a UsageError when \p command's first word is empty (`prog ''`),
 /// which exec would only answer with "No such file or directory".

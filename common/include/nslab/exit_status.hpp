@@ -9,11 +9,11 @@ namespace nslab {
 
 /// Exit statuses shared by all four programs; they follow `docker run`.
 enum ExitCode : int {
-  kExitOk = 0,             ///< Everything worked.
-  kExitSetupFailed = 125,  ///< The program itself failed: bad usage or a setup step.
-  kExitCannotExecute = 126,///< COMMAND exists but could not be executed.
-  kExitNotFound = 127,     ///< COMMAND was not found.
-  kExitSignalBase = 128,   ///< COMMAND was killed by signal N: 128 + N.
+  kExitOk = 0,              ///< Everything worked.
+  kExitSetupFailed = 125,   ///< The program itself failed: bad usage or a setup step.
+  kExitCannotExecute = 126, ///< COMMAND exists but could not be executed.
+  kExitNotFound = 127,      ///< COMMAND was not found.
+  kExitSignalBase = 128,    ///< COMMAND was killed by signal N: 128 + N.
 };
 
 /// The exit status to use when execvp(3) fails with \p errnum:

@@ -63,8 +63,9 @@ public:
   /// this process dies. Throws nslab::Error when the fork or \p create fails
   /// (\p create throws nslab::Error; its errno, call and object come back).
   Janitor(const std::function<Handle()>& create, const std::function<void(const Handle&)>& remove)
-      : process_(std::as_writable_bytes(std::span(&handle_, 1)), [&] { handle_ = create(); },
-                 [&] { remove(handle_); }) {}
+      : process_(
+            std::as_writable_bytes(std::span(&handle_, 1)), [&] { handle_ = create(); },
+            [&] { remove(handle_); }) {}
 
   /// What create returned, in the janitor.
   [[nodiscard]] const Handle& handle() const noexcept { return handle_; }

@@ -11,9 +11,9 @@ namespace nslab {
 
 /// One kind of Linux namespace.
 struct NamespaceKind {
-  std::string_view name;        ///< Its file name under `/proc/PID/ns/`, e.g. `uts`.
-  int clone_flag;               ///< Its clone(2) flag, e.g. `CLONE_NEWUTS`.
-  std::string_view isolates;    ///< What it isolates, in a few words.
+  std::string_view name;     ///< Its file name under `/proc/PID/ns/`, e.g. `uts`.
+  int clone_flag;            ///< Its clone(2) flag, e.g. `CLONE_NEWUTS`.
+  std::string_view isolates; ///< What it isolates, in a few words.
 };
 
 /// Every namespace kind the labs use, in the order the `-v` table prints them.

@@ -12,7 +12,8 @@
 namespace nslab {
 
 /// The signals a parent catches so it can clean up and pass them on.
-inline constexpr std::initializer_list<int> kTerminationSignals = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+inline constexpr std::initializer_list<int> kTerminationSignals = {SIGINT, SIGTERM, SIGHUP,
+                                                                   SIGQUIT};
 
 /// Blocks a set of signals and delivers them through a pollable descriptor.
 ///

@@ -51,10 +51,9 @@ enum class TerminalSignals {
 /// the first signal: a PID 1 ignores signals it has no handler for, so
 /// without this, Ctrl-C could never end it. \p companion, if given, is
 /// served in the same loop.
-ExitStatus wait_forwarding_signals(Child& child, SignalFd& signals,
-                                   std::optional<std::chrono::milliseconds> grace = std::nullopt,
-                                   TerminalSignals terminal_signals =
-                                       TerminalSignals::kAlreadyDelivered,
-                                   WaitCompanion* companion = nullptr);
+ExitStatus wait_forwarding_signals(
+    Child& child, SignalFd& signals, std::optional<std::chrono::milliseconds> grace = std::nullopt,
+    TerminalSignals terminal_signals = TerminalSignals::kAlreadyDelivered,
+    WaitCompanion* companion = nullptr);
 
 } // namespace nslab
