@@ -44,6 +44,7 @@
 #include <climits>
 #include <cstdlib>
 #include <fmt/core.h>
+#include <future>
 #include <memory>
 #include <optional>
 #include <sched.h>
@@ -57,27 +58,28 @@ namespace {
 using namespace std::chrono_literals;
 
 // [namespace-flags]
-/// The namespaces clone(2) makes. The seventh, the cgroup namespace, is made
-/// by the child itself, later: see make_cgroup_namespace().
+/// The namespaces clone(2) makes. The child makes the other two itself: the
+/// cgroup namespace once it is in its cgroup (see make_cgroup_namespace()),
+/// and the network namespace on a second thread (see container_main()).
 constexpr int kNamespaceFlags =
-    CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
+    CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
 // [namespace-flags]
 
 /// The parent and the child take turns: the child waits at its checkpoint
-/// (see nslab::Start::kWhenReleased) while the parent writes its id maps,
-/// makes the veth pair and moves it into its cgroup; then the parent waits
-/// while the child makes its cgroup namespace, so that the -v table shows
-/// it; then the child goes on alone.
+/// (see nslab::Start::kWhenReleased) while the parent writes its id maps and
+/// moves it into its cgroup. When the parent has more to do once all the
+/// container's namespaces exist (see parent_works_midway()), the child
+/// waits for it again there.
 struct Handshake {
+  /// Parent to child, released with the child: switching ids clears the
+  /// child's parent-death signal until it re-arms it, and this checkpoint's
+  /// lifeline, read after re-arming, tells whether the parent died in
+  /// between (no signal comes for that).
+  nslab::Checkpoint ids_switched;
   /// Child to parent: the Checkpoint used the other way round, so "parent
   /// died" reads "the child died" here.
-  nslab::Checkpoint cgroup_namespace_made;
-  nslab::Checkpoint table_shown; ///< parent to child
-  /// Parent to child, released together with table_shown: switching ids
-  /// clears the child's parent-death signal until it re-arms it, and this
-  /// checkpoint's lifeline, read after re-arming, tells whether the parent
-  /// died in between (no signal comes for that).
-  nslab::Checkpoint ids_switched;
+  nslab::Checkpoint namespaces_made;
+  nslab::Checkpoint parent_done; ///< parent to child
 };
 
 // How long a forwarded signal may go unanswered before the container is
@@ -165,18 +167,30 @@ NetworkPlan plan_network(const Options& options, HostNetwork& host, const nslab:
 }
 // [plan-network]
 
+/// True when the parent has work to do once all of the container's
+/// namespaces exist, which the child then waits for: the -v table of them,
+/// or the host's end of a veth pair whose other end is born in the
+/// container's network namespace.
+bool parent_works_midway(const Options& options, const NetworkPlan& network) {
+  return options.verbose || network.mode == NetMode::kVeth;
+}
+
 // [container-network]
-void set_up_network(const NetworkPlan& plan) {
-  if (plan.mode == NetMode::kNone) {
-    return; // lo stays down, as a new network namespace starts
+/// Runs on the child's second thread: makes a network namespace (for this
+/// thread alone, until the first thread joins it) and sets lo up in it,
+/// unless --net none. Returns a descriptor of the namespace for setns(2).
+nslab::UniqueFd make_network_namespace(NetMode mode) {
+  nslab::check(::unshare(CLONE_NEWNET), "unshare", "CLONE_NEWNET");
+  // Through a socket made in here: the parent's was opened in the host's
+  // network namespace.
+  if (mode != NetMode::kNone) {
+    nslab::net::set_up_loopback(); // down, as a new network namespace starts
   }
-  // Through sockets of its own, made in here: the one inherited from the
-  // parent was opened in the host's network namespace.
-  if (plan.mode == NetMode::kVeth) {
-    nslab::net::set_up_container_end(*plan.subnet);
-  } else {
-    nslab::net::set_up_loopback();
-  }
+  return nslab::net::current_network_namespace();
+}
+
+void join_network_namespace(const nslab::UniqueFd& netns) {
+  nslab::check(::setns(netns.get(), CLONE_NEWNET), "setns", "CLONE_NEWNET");
 }
 // [container-network]
 
@@ -247,14 +261,19 @@ int container_main(const Options& options, const NetworkPlan& network, Handshake
                    const nslab::Narrator& say) {
   const Steps step(say, Steps::Side::kChild);
   step("new cgroup namespace", make_cgroup_namespace);
-  handshake.cgroup_namespace_made.release();
-  if (handshake.table_shown.wait() == nslab::Checkpoint::Outcome::kParentDied) {
-    return nslab::kExitSetupFailed;
-  }
   step("become root inside", become_root_inside);
   if (handshake.ids_switched.wait() == nslab::Checkpoint::Outcome::kParentDied) {
     return nslab::kExitSetupFailed;
   }
+  // [network-thread]
+  // A new network namespace takes longer to make than all the mounts below
+  // (half a millisecond: a loopback device, the sysctl tables). A second
+  // thread makes it meanwhile, on the core that would otherwise sit idle.
+  std::future<nslab::UniqueFd> netns = std::async(std::launch::async, [&] {
+    return step("new network namespace (second thread)",
+                [&] { return make_network_namespace(network.mode); });
+  });
+  // [network-thread]
   step("make every mount private", make_mounts_private);
   std::vector<nslab::UniqueFd> volume_copies;
   if (!options.volumes.empty()) {
@@ -269,6 +288,17 @@ int container_main(const Options& options, const NetworkPlan& network, Handshake
   step("pivot_root (old root at /tmp)", [&] { pivot_into(options.rootfs); });
   step("mount /proc", mount_proc);
   step("make /dev", make_dev);
+  const caps::Set capabilities = caps::resolve(options.capabilities);
+  std::optional<seccomp::Program> filter;
+  if (options.seccomp) {
+    // Here, where we would otherwise only wait for the second thread; it is
+    // loaded last, below.
+    filter =
+        step("compile the seccomp filter", [&] { return seccomp::compile_filter(capabilities); });
+  }
+  // Before /sys, which shows the network devices of the namespace its
+  // mounter is in.
+  step("join the network namespace", [&] { join_network_namespace(netns.get()); });
   step("mount /sys read-only", mount_sys);
   step("detach the old root", detach_old_root);
   step("mount /tmp", mount_tmp);
@@ -281,7 +311,15 @@ int container_main(const Options& options, const NetworkPlan& network, Handshake
     step("attach the volumes", [&] { attach_volumes(options.volumes, volume_copies); });
   }
   step("set the hostname", [&] { nslab::set_hostname(options.hostname); });
-  step("network: {}", net_mode_name(network.mode), [&] { set_up_network(network); });
+  if (parent_works_midway(options, network)) {
+    handshake.namespaces_made.release();
+    if (handshake.parent_done.wait() == nslab::Checkpoint::Outcome::kParentDied) {
+      return nslab::kExitSetupFailed;
+    }
+  }
+  if (network.mode == NetMode::kVeth) {
+    step("configure eth0", [&] { nslab::net::set_up_container_end(*network.subnet); });
+  }
   step(terminal.pty ? "new session, /dev/pts/0 its terminal" : "new session, no terminal",
        [&] { take_terminal(terminal, handoff); });
   // Before PID 1 overwrites the memory that the old environment is in.
@@ -294,12 +332,11 @@ int container_main(const Options& options, const NetworkPlan& network, Handshake
     step("PID 1: not dumpable, argv, environ",
          [&] { hide_isolate_in_pid1(options.command, options.env); });
   }
-  const caps::Set capabilities = caps::resolve(options.capabilities);
   step("keep {} capabilities", caps::count(capabilities), [&] { caps::limit_to(capabilities); });
   step("close fds on exec, no_new_privs", seal_process);
-  if (options.seccomp) {
+  if (filter) {
     // Last: the filter denies calls that the steps above make.
-    step("load the seccomp filter", [&] { seccomp::load_filter(capabilities); });
+    step("load the seccomp filter", [&] { seccomp::load(*filter); });
   }
   // [hardening-steps]
   if (options.init) {
@@ -358,24 +395,40 @@ nslab::ExitStatus supervise(nslab::Child& child, nslab::SignalFd& signals,
 
 // [host-end]
 /// --net veth: creates the pair, its other end in the namespace of
-/// \p child_pid, and configures the host end; then the subnet lock can go.
-/// Nothing for the other modes.
-std::optional<nslab::net::HostEnd> make_host_end(const NetworkPlan& network, HostNetwork& host,
-                                                 pid_t child_pid, const Steps& step,
-                                                 const nslab::Narrator& say) {
-  if (network.mode != NetMode::kVeth) {
-    return std::nullopt;
-  }
-  std::optional<nslab::net::HostEnd> host_end(step("create the veth pair", [&] {
+/// \p child_pid, and configures the host end, into \p made; then the subnet
+/// lock can go.
+void make_host_end(const NetworkPlan& network, HostNetwork& host, pid_t child_pid,
+                   const Steps& step, const nslab::Narrator& say,
+                   std::optional<nslab::net::HostEnd>& made) {
+  made.emplace(step("create the veth pair", [&] {
     return nslab::net::set_up_host_end(*host.route, child_pid, *network.subnet);
   }));
   host.lock.reset(); // the /30 is visibly taken now
-  say.parent("{} {}/30 UP <-> eth0 {}/30 in the container", host_end->name(),
+  say.parent("{} {}/30 UP <-> eth0 {}/30 in the container", made->name(),
              nslab::net::format_ipv4(network.subnet->host_address()),
              nslab::net::format_ipv4(network.subnet->container_address()));
-  return host_end;
 }
 // [host-end]
+
+// [midway]
+/// The parent's part once the container's namespaces all exist, while the
+/// child waits: the -v table, and for --net veth the pair, put in
+/// \p host_end. Nothing when the child died first: it has sent its reason
+/// over the error channel.
+void work_midway(const nslab::Child& child, Handshake& handshake, const NetworkPlan& network,
+                 HostNetwork& host, const Steps& step, const nslab::Narrator& say,
+                 std::optional<nslab::net::HostEnd>& host_end) {
+  if (handshake.namespaces_made.wait() != nslab::Checkpoint::Outcome::kReleased) {
+    return;
+  }
+  say.parent("namespaces of isolate and of the container:");
+  say.namespaces(::getpid(), child.pid());
+  if (network.mode == NetMode::kVeth) {
+    make_host_end(network, host, child.pid(), step, say, host_end);
+  }
+  handshake.parent_done.release();
+}
+// [midway]
 
 // [parent-main]
 int run(const Options& options) {
@@ -415,21 +468,15 @@ int run(const Options& options) {
   // If anything below throws, ~Child kills the waiting child.
   step(ids.newuidmap.empty() ? "write uid_map, setgroups, gid_map" : "run newuidmap, newgidmap",
        [&] { apply_id_maps(child.pid(), ids); });
-  // Declared after the child, so on every way out the pair is deleted first.
-  const std::optional<nslab::net::HostEnd> host_end =
-      make_host_end(network, host, child.pid(), step, say);
   if (limits) {
     step("move the container into its cgroup", [&] { limits->join(child.pid()); });
   }
   child.release();
-  // A child that dies here has sent its reason over the error channel.
-  if (handshake.cgroup_namespace_made.wait() == nslab::Checkpoint::Outcome::kReleased) {
-    say.parent("namespaces of isolate and of the container:");
-    say.namespaces(::getpid(), child.pid());
-    // ids_switched first: the child is still waiting at table_shown, so it
-    // is there to take both bytes.
-    handshake.ids_switched.release();
-    handshake.table_shown.release();
+  handshake.ids_switched.release();
+  // Declared after the child, so on every way out the pair is deleted first.
+  std::optional<nslab::net::HostEnd> host_end;
+  if (parent_works_midway(options, network)) {
+    work_midway(child, handshake, network, host, step, say, host_end);
   }
   const nslab::ExitStatus status = supervise(child, signals, terminal, handoff, options);
   say.parent("the container {}", status.describe());

@@ -24,6 +24,7 @@
 #include <linux/net_namespace.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/sockios.h>
 #include <linux/veth.h>
 #include <netinet/in.h>
 #include <sys/file.h>
@@ -675,12 +676,15 @@ void set_up_loopback() { set_up_link(datagram_socket(), "lo"); }
 
 void set_up_container_end(Subnet subnet) {
   const UniqueFd socket = datagram_socket();
-  set_up_link(socket, "lo");
   set_ipv4(socket, kContainerLinkName, SIOCSIFADDR, subnet.container_address(), "SIOCSIFADDR");
   const Ipv4 mask = ~Ipv4{0} << (32 - Subnet::kPrefixLength);
   set_ipv4(socket, kContainerLinkName, SIOCSIFNETMASK, mask, "SIOCSIFNETMASK");
   set_up_link(socket, kContainerLinkName);
 }
 // [container-end]
+
+UniqueFd current_network_namespace() {
+  return UniqueFd(check(::ioctl(datagram_socket().get(), SIOCGSKNS), "SIOCGSKNS", "socket"));
+}
 
 } // namespace nslab::net

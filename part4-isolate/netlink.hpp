@@ -292,15 +292,21 @@ private:
 /// pair is deleted before the error propagates.
 [[nodiscard]] HostEnd set_up_host_end(RouteSocket& route, pid_t child_pid, Subnet subnet);
 
-/// Child side, inside its new namespace: sets `lo` up (`--net loopback`).
-/// Through ioctl(2), like set_up_container_end().
+/// Child side, inside its new namespace: sets `lo` up. Through ioctl(2),
+/// like set_up_container_end().
 void set_up_loopback();
 
-/// Child side, inside its new namespace, after set_up_host_end(): sets `lo`
-/// up, gives `eth0` subnet.container_address() and sets it up. No default
-/// route is added: the container reaches only the host end. Through
-/// ioctl(2) on a datagram socket rather than rtnetlink, so that nothing of
-/// it holds the namespace once the container's processes are gone.
+/// Child side, inside its new namespace, after set_up_host_end(): gives
+/// `eth0` subnet.container_address() and sets it up (set_up_loopback() has
+/// set `lo` up). No default route is added: the container reaches only the
+/// host end. Through ioctl(2) on a datagram socket rather than rtnetlink, so
+/// that nothing of it holds the namespace once the container's processes
+/// are gone.
 void set_up_container_end(Subnet subnet);
+
+/// The network namespace of the calling thread, as a descriptor for
+/// setns(2). Asked of a socket made here (`SIOCGSKNS`), not opened from
+/// /proc, which another thread may be remounting at that moment.
+[[nodiscard]] UniqueFd current_network_namespace();
 
 } // namespace nslab::net

@@ -8,16 +8,22 @@
 #include "seccomp.hpp"
 
 #include "nslab/error.hpp"
+#include "nslab/unique_fd.hpp"
 
 #include <array>
 #include <cerrno>
 #include <fmt/core.h>
 #include <linux/capability.h>
+#include <linux/seccomp.h>
 #include <memory>
 #include <sched.h>
 #include <seccomp.h>
 #include <string_view>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace isolate::seccomp {
 namespace {
@@ -130,23 +136,39 @@ void check_libseccomp(int result, std::string_view call, std::string_view object
 }
 
 /// Adds one rule: \p name fails with \p errnum, when \p conditions hold.
-/// Returns 1 if the call exists in this libseccomp's tables, else 0.
+/// A name newer than this libseccomp's tables is left out.
 template <typename... Conditions>
-int deny(const Filter& filter, std::string_view name, unsigned errnum, Conditions... conditions) {
+void deny(const Filter& filter, std::string_view name, unsigned errnum, Conditions... conditions) {
   const int number = ::seccomp_syscall_resolve_name(std::string(name).c_str());
   if (number == __NR_SCMP_ERROR) {
-    return 0; // a name newer than this libseccomp
+    return;
   }
   check_libseccomp(::seccomp_rule_add(filter.get(), SCMP_ACT_ERRNO(errnum), number,
                                       sizeof...(conditions), conditions...),
                    "seccomp_rule_add", name);
-  return 1;
+}
+
+/// The BPF program libseccomp generates for \p filter. libseccomp 2.5 hands
+/// it only to a file descriptor: one in memory, whatever the program's size.
+Program exported(const Filter& filter) {
+  const nslab::UniqueFd file(
+      nslab::check(::memfd_create("seccomp-filter", MFD_CLOEXEC), "memfd_create", "the filter"));
+  check_libseccomp(::seccomp_export_bpf(filter.get(), file.get()), "seccomp_export_bpf",
+                   "the filter");
+  struct stat info {};
+  nslab::check(::fstat(file.get(), &info), "fstat", "the filter");
+  Program program(static_cast<std::size_t>(info.st_size) / sizeof(sock_filter));
+  const std::size_t size = program.size() * sizeof(sock_filter);
+  if (::pread(file.get(), program.data(), size, 0) != static_cast<ssize_t>(size)) {
+    nslab::throw_errno("pread", "the filter");
+  }
+  return program;
 }
 
 } // namespace
 
 // [load-filter]
-int load_filter(caps::Set container_caps) {
+Program compile_filter(caps::Set container_caps) {
   // Allowed unless a rule says otherwise, for the native ABI. A call through
   // any other ABI (i386's int 0x80, x32's numbers) kills the whole process:
   // libseccomp's default would kill only the calling thread.
@@ -156,29 +178,35 @@ int load_filter(caps::Set container_caps) {
   }
   check_libseccomp(::seccomp_attr_set(filter.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS),
                    "seccomp_attr_set", "SCMP_FLTATR_ACT_BADARCH");
-  int rules = 0;
   for (const Denied& call : kDenied) {
     if (!(container_caps & call.unless)) {
-      rules += deny(filter, call.name, EPERM);
+      deny(filter, call.name, EPERM);
     }
   }
   if (!(container_caps & kSysAdmin)) {
     for (const unsigned long flag : kNamespaceFlags) {
-      rules += deny(filter, "clone", EPERM, SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag));
+      deny(filter, "clone", EPERM, SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag));
     }
     // clone3 passes its flags in memory, where a filter cannot look. ENOSYS,
     // as in Docker, makes the C library fall back to clone(2).
-    rules += deny(filter, "clone3", ENOSYS);
+    deny(filter, "clone3", ENOSYS);
   }
   // Type into a terminal's input queue or drive the console: with the
   // invoker's terminal, both would reach the host's shell. The command is
   // an int: compare its low 32 bits only.
   for (const unsigned long request :
        {static_cast<unsigned long>(TIOCSTI), static_cast<unsigned long>(TIOCLINUX)}) {
-    rules += deny(filter, "ioctl", EPERM, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, request));
+    deny(filter, "ioctl", EPERM, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, request));
   }
-  check_libseccomp(::seccomp_load(filter.get()), "seccomp_load", "the filter");
-  return rules;
+  return exported(filter);
+}
+
+void load(const Program& program) {
+  sock_fprog fprog{};
+  fprog.len = static_cast<unsigned short>(program.size());
+  fprog.filter = const_cast<sock_filter*>(program.data()); // the kernel only reads it
+  nslab::check(::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog), "prctl",
+               "PR_SET_SECCOMP, the filter");
 }
 // [load-filter]
 

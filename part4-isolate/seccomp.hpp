@@ -6,13 +6,23 @@
 
 #include "capabilities.hpp"
 
+#include <linux/filter.h>
+#include <vector>
+
 namespace isolate::seccomp {
 
-/// Loads the filter into this process; it stays across fork and exec, for
-/// good. As in Docker's profile, a call that a capability stands for (for
-/// example reboot(2) for CAP_SYS_BOOT) stays allowed when \p container_caps
-/// holds that capability. Needs no_new_privs (or CAP_SYS_ADMIN). Returns how
-/// many rules it holds, for -v.
-int load_filter(caps::Set container_caps);
+/// The filter as a classic BPF program, the form seccomp(2) loads.
+using Program = std::vector<sock_filter>;
+
+/// Compiles the filter. As in Docker's profile, a call that a capability
+/// stands for (for example reboot(2) for CAP_SYS_BOOT) stays allowed when
+/// \p container_caps holds that capability. Compiling takes longer than
+/// loading and needs no privilege, so isolate does it while it would
+/// otherwise wait (see container_main()).
+[[nodiscard]] Program compile_filter(caps::Set container_caps);
+
+/// Loads \p program into this thread, the only one left; it stays across
+/// fork and exec, for good. Needs no_new_privs (or CAP_SYS_ADMIN).
+void load(const Program& program);
 
 } // namespace isolate::seccomp

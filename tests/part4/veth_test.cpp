@@ -266,7 +266,10 @@ TEST(VethPair, BothEndsGetTheirAddressAndComeUpWithoutADefaultRoute) {
   in_sandbox([] {
     net::RouteSocket route;
     const net::Subnet subnet = net::choose_free_subnet(route, static_cast<unsigned>(::getpid()));
-    Container container([subnet] { net::set_up_container_end(subnet); });
+    Container container([subnet] {
+      net::set_up_loopback();
+      net::set_up_container_end(subnet);
+    });
     const net::HostEnd host_end = net::set_up_host_end(route, container.pid(), subnet);
     const std::string& name = host_end.name();
     const std::string report = container.release();
