@@ -182,7 +182,8 @@ void make_dev() {
 void mount_sys() {
   // sysfs shows the network devices of the mounter's network namespace, so
   // the kernel allows it only to a user namespace that owns that network
-  // namespace. Ours does: both were created by the same clone(2).
+  // namespace. Ours does: the child made it, inside our user namespace,
+  // and has joined it by now.
   mount_checked("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr,
                 "/sys");
 }

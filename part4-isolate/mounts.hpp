@@ -3,7 +3,8 @@
 // Call the steps in this order, inside a new mount (and user) namespace. The
 // old root stays reachable at /tmp from pivot_into() until
 // detach_old_root(): mount_proc() and mount_sys() need it there, and
-// make_dev() takes its device nodes from it.
+// make_dev() takes its device nodes from it. mount_sys() also needs the
+// container's own network namespace joined first.
 #pragma once
 
 #include <string>
