@@ -3,7 +3,8 @@
 // Demonstrates two things from Jean-Tiare Le Bigot's "Introduction to Linux
 // namespaces":
 //  1. CLONE_NEWIPC. Before cloning, the parent creates a System V message
-//     queue. The child, in a new IPC namespace, cannot see it; with
+//     queue, in an IPC namespace of its own (enter_own_ipc_namespace says
+//     why). The child, in a new IPC namespace, cannot see it; with
 //     --share-ipc it stays in the parent's namespace and can. This is the
 //     `ipcmk -Q` / `ipcs -q` experiment, done for you.
 //  2. The checkpoint. Real container runtimes must finish setting up a child
@@ -17,7 +18,6 @@
 
 #include "nslab/child.hpp"
 #include "nslab/cli.hpp"
-#include "nslab/janitor.hpp"
 #include "nslab/narrator.hpp"
 #include "nslab/supervise.hpp"
 
@@ -38,11 +38,13 @@ constexpr std::string_view kProgram = "ipc-checkpoint";
 constexpr std::string_view kUsage =
     R"(Usage: ipc-checkpoint [-h] [-v] [-d MILLISECONDS] [--share-ipc] [--] [COMMAND [ARG...]]
 
-Creates a System V message queue, then starts a child in new UTS and IPC
-namespaces that waits on a checkpoint pipe while the parent does its setup
-work. Once released, the child reports whether it can see the parent's queue
-and runs COMMAND (default: /bin/bash, or /bin/sh). COMMAND finds the queue id
-in $NSLAB_PARENT_QUEUE, so `ipcs -q -i "$NSLAB_PARENT_QUEUE"` can check too.
+Moves into a new IPC namespace of its own and creates a System V message
+queue there (the queue ends with the namespace, however the run ends). Then
+starts a child in new UTS and IPC namespaces that waits on a checkpoint pipe
+while the parent does its setup work. Once released, the child reports
+whether it can see the parent's queue and runs COMMAND (default: /bin/bash,
+or /bin/sh). COMMAND finds the queue id in $NSLAB_PARENT_QUEUE, so
+`ipcs -q -i "$NSLAB_PARENT_QUEUE"` can check too.
 
 Options:
   -d, --delay MILLISECONDS  length of the parent's setup work (default 1000)
@@ -89,34 +91,25 @@ Options parse_options(int argc, char** argv) {
 }
 
 // [queue]
-/// A System V message queue owned by this process and removed on every exit
-/// path. IPC_PRIVATE gives it a fresh id and no key, so parallel runs never
-/// collide.
-class SysvQueue {
-public:
-  // The janitor makes the queue, so no moment exists in which the queue is
-  // there and nobody would remove it after a SIGKILL.
-  SysvQueue()
-      : janitor_(
-            [] {
-              return nslab::check(::msgget(IPC_PRIVATE, IPC_CREAT | 0600), "msgget", "IPC_PRIVATE");
-            },
-            [](int id) { remove(id); }) {}
-  SysvQueue(const SysvQueue&) = delete;
-  SysvQueue& operator=(const SysvQueue&) = delete;
-  // System V objects outlive their creator: without this, every run would
-  // leave a queue in the host's IPC namespace for `ipcrm` to clean up. The
-  // janitor covers the one path a destructor cannot: SIGKILL.
-  ~SysvQueue() {
-    remove(id());
-    janitor_.dismiss();
+/// Moves this process into a new IPC namespace that only it will be in
+/// (with --share-ipc, also its child and whatever COMMAND starts).
+///
+/// System V objects outlive the process that made them: a queue made in the
+/// host's IPC namespace would stay there after a SIGKILL, which no destructor
+/// sees, for `ipcrm` to clean up. No object outlives its IPC namespace,
+/// though, and the kernel destroys a namespace with its last process: here,
+/// however the run ends, the queue goes with it.
+void enter_own_ipc_namespace() {
+  if (::unshare(CLONE_NEWIPC) == -1) {
+    throw nslab::namespace_error(errno, "unshare", CLONE_NEWIPC);
   }
-  [[nodiscard]] int id() const noexcept { return janitor_.handle(); }
+}
 
-private:
-  static void remove(int id) { ::msgctl(id, IPC_RMID, nullptr); }
-  nslab::Janitor<int> janitor_;
-};
+/// Makes the queue the child will look for, in this process's IPC namespace.
+/// IPC_PRIVATE gives it a fresh id and no key, so it is nobody else's.
+int make_queue() {
+  return nslab::check(::msgget(IPC_PRIVATE, IPC_CREAT | 0600), "msgget", "IPC_PRIVATE");
+}
 // [queue]
 
 // [visibility]
@@ -183,14 +176,16 @@ int give_up(const SetupInterrupted& interrupted, ipc_checkpoint::Checkpoint& che
 int run(const Options& options) {
   const nslab::Narrator narrator(options.verbose);
   nslab::SignalFd signals;
-  const SysvQueue queue;
-  narrator.parent("created System V message queue {}", queue.id());
+  enter_own_ipc_namespace();
+  narrator.parent("moved into a new IPC namespace of its own");
+  const int queue = make_queue();
+  narrator.parent("created System V message queue {}", queue);
   // This part's own checkpoint (checkpoint.cpp), the one you write; parts 3
   // and 4 get the library's from clone_child instead.
   ipc_checkpoint::Checkpoint checkpoint;
   const int flags = CLONE_NEWUTS | (options.share_ipc ? 0 : CLONE_NEWIPC);
   nslab::Child child =
-      nslab::clone_child(flags, [&] { return child_main(options, queue.id(), checkpoint); });
+      nslab::clone_child(flags, [&] { return child_main(options, queue, checkpoint); });
   narrator.parent("child {} is waiting at the checkpoint", child.pid());
   narrator.namespaces(::getpid(), child.pid());
   narrator.parent("doing setup work for {} ms", options.delay_ms);
@@ -203,7 +198,7 @@ int run(const Options& options) {
   checkpoint.release();
   // [release]
   const nslab::ExitStatus status = nslab::wait_forwarding_signals(child, signals);
-  narrator.parent("child {}; removing queue {}", status.describe(), queue.id());
+  narrator.parent("child {}; queue {} ends with this IPC namespace", status.describe(), queue);
   return status.shell_status();
 }
 

@@ -33,12 +33,12 @@ note "With --share-ipc the child stays in the parent's IPC namespace and sees th
 show "${AS_ROOT[@]}" "$BIN/ipc-checkpoint" -d 0 --share-ipc -- ipcs -q
 
 note ""
-note "Either way, the parent removes its queue on the way out. With -v, its first"
-note "line names the queue's id:"
-show_and_capture "${AS_ROOT[@]}" "$BIN/ipc-checkpoint" -v -d 0 -- true
-queue=$(sed -n 's/.*created System V message queue \([0-9]*\).*/\1/p' <<<"$OUTPUT")
-note "That was queue $queue. After the run, the host has no queue $queue any more:"
-show ipcs -q -i "$queue"
+note "The parent makes its queue in an IPC namespace of its own, never in the host's:"
+note "a queue there would survive a kill -9 of the parent, while this namespace, and"
+note "the queue in it, end with the run. With -v the parent says so:"
+show "${AS_ROOT[@]}" "$BIN/ipc-checkpoint" -v -d 0 -- true
+note "The host's list of queues never held it:"
+show ipcs -q
 
 note ""
 note "Semaphore sets and shared memory are System V objects too, and follow the same"
@@ -47,9 +47,12 @@ show_and_capture ipcmk -S 1
 SEMAPHORE=$(last_number "$OUTPUT")
 show_and_capture ipcmk -M 4096
 SHARED_MEMORY=$(last_number "$OUTPUT")
-note "Semaphore set $SEMAPHORE and segment $SHARED_MEMORY are invisible in a new IPC namespace:"
+note "Semaphore set $SEMAPHORE and segment $SHARED_MEMORY are on the host, so the host lists them:"
+show ipcs -s -m
+note "A new IPC namespace does not:"
 show "${AS_ROOT[@]}" "$BIN/ipc-checkpoint" -d 0 -- ipcs -s -m
-note "and visible with --share-ipc:"
+note "and neither does --share-ipc: the child then shares the parent's namespace, which"
+note "is not the host's either."
 show "${AS_ROOT[@]}" "$BIN/ipc-checkpoint" -d 0 --share-ipc -- ipcs -s -m
 show ipcrm -s "$SEMAPHORE" -m "$SHARED_MEMORY"
 SEMAPHORE='' SHARED_MEMORY=''

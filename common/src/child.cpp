@@ -176,6 +176,19 @@ ExitStatus Child::kill_and_wait() {
   return wait();
 }
 
+Error namespace_error(int errnum, std::string call, int namespace_flags) {
+  // Under Ubuntu's AppArmor restriction `unshare -Ur` would not help: there
+  // the plain error goes up, and run_main adds that hint instead.
+  if (errnum == EPERM && (namespace_flags & CLONE_NEWUSER) == 0 &&
+      apparmor_userns_hint(EPERM).empty()) {
+    // The usual first error of an ordinary user; say what to do about it.
+    return Error(EPERM, std::move(call), "",
+                 "Operation not permitted (new namespaces need root; as an ordinary user, "
+                 "put 'unshare -Ur' in front of the command)");
+  }
+  return Error(errnum, std::move(call));
+}
+
 // [clone-call]
 Child clone_child(int namespace_flags, std::function<int()> child_main, Start start) {
   ChildStack stack;
@@ -193,17 +206,7 @@ Child clone_child(int namespace_flags, std::function<int()> child_main, Start st
   const pid_t pid = ::clone(child_trampoline, stack.top(), namespace_flags | CLONE_PIDFD | SIGCHLD,
                             &child_start, &pidfd);
   if (pid == -1) {
-    const int error = errno; // reading the AppArmor sysctl below may change errno
-    // Under Ubuntu's AppArmor restriction `unshare -Ur` would not help: there
-    // the plain error goes up, and run_main adds that hint instead.
-    if (error == EPERM && (namespace_flags & CLONE_NEWUSER) == 0 &&
-        apparmor_userns_hint(EPERM).empty()) {
-      // The usual first error of an ordinary user; say what to do about it.
-      throw Error(EPERM, "clone", "",
-                  "Operation not permitted (new namespaces need root; as an ordinary user, "
-                  "put 'unshare -Ur' in front of the command)");
-    }
-    throw Error(error, "clone");
+    throw namespace_error(errno, "clone", namespace_flags);
   }
   // Only the child reports: end-of-file then means it exec'd or exited.
   errors.close_write_end();

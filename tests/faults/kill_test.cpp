@@ -5,9 +5,10 @@
 //
 // SIGKILL cannot be caught, so only what was arranged *before* each step
 // cleans up after it: the parent-death signal and the checkpoint's lifeline
-// for the child, the janitor for the queues and the cgroup, the kernel for
-// the veth pair. A run killed between two of those arrangements is exactly
-// what these checks look for.
+// for the child, the janitor for part 3's queue and the cgroup, the kernel
+// for part 2's queue (in an IPC namespace that dies with the run) and the
+// veth pair. A run killed between two of those arrangements is exactly what
+// these checks look for.
 //
 // Kill points come two ways. Observed: with -v every program prints a line
 // per step, and a run is killed the moment its N-th line appears, so every

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "nslab/checkpoint.hpp"
+#include "nslab/error.hpp"
 #include "nslab/error_channel.hpp"
 #include "nslab/exit_status.hpp"
 #include "nslab/unique_fd.hpp"
@@ -115,6 +116,13 @@ inline constexpr std::size_t kChildStackSize = 1024 * 1024;
 /// whose locks another thread might have held at the moment of the copy.
 [[nodiscard]] Child clone_child(int namespace_flags, std::function<int()> child_main,
                                 Start start = Start::kAtOnce);
+
+/// The error for \p call (clone(2) or unshare(2)) failing with \p errnum
+/// while it made the namespaces in \p namespace_flags. An ordinary user's
+/// EPERM also says what to do about it: put `unshare -Ur` in front. (Not
+/// under Ubuntu's AppArmor restriction, where that would not help and
+/// run_main prints the real fix.)
+[[nodiscard]] Error namespace_error(int errnum, std::string call, int namespace_flags);
 
 /// Replaces the process with \p command, searching the `PATH` of the current
 /// environment, after restore_signals_for_exec(). Returns only by throwing
