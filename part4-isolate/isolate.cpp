@@ -289,17 +289,19 @@ int container_main(const Options& options, const NetworkPlan& network, Handshake
   step("mount /proc", mount_proc);
   step("make /dev", make_dev);
   const caps::Set capabilities = caps::resolve(options.capabilities);
+  // Two steps here, where we would otherwise only wait for the second
+  // thread: the filter is loaded last, below, and nothing below writes to
+  // the kernel files made read-only.
   std::optional<seccomp::Program> filter;
   if (options.seccomp) {
-    // Here, where we would otherwise only wait for the second thread; it is
-    // loaded last, below.
     filter =
         step("compile the seccomp filter", [&] { return seccomp::compile_filter(capabilities); });
   }
+  step("read-only /proc/sys, mask /proc/kcore", protect_kernel_files);
   // Before /sys, which shows the network devices of the namespace its
   // mounter is in.
   step("join the network namespace", [&] { join_network_namespace(netns.get()); });
-  step("mount /sys read-only", mount_sys);
+  step("mount /sys read-only, mask /sys/firmware", mount_sys);
   step("detach the old root", detach_old_root);
   step("mount /tmp", mount_tmp);
   // Before the volumes: a volume on /etc then covers these files, rather
@@ -325,8 +327,8 @@ int container_main(const Options& options, const NetworkPlan& network, Handshake
   // Before PID 1 overwrites the memory that the old environment is in.
   replace_environment(options.env);
   // [hardening-steps]
-  // The restrictions, once setup no longer needs what they take away.
-  step("read-only /proc/sys, mask /proc/kcore", protect_kernel_files);
+  // The restrictions, once setup no longer needs what they take away (the
+  // kernel files are protected above already).
   step("join a new session keyring", join_new_session_keyring);
   if (options.init) {
     step("PID 1: not dumpable, argv, environ",

@@ -178,17 +178,6 @@ void make_dev() {
 }
 // [make-dev]
 
-// [mount-sys]
-void mount_sys() {
-  // sysfs shows the network devices of the mounter's network namespace, so
-  // the kernel allows it only to a user namespace that owns that network
-  // namespace. Ours does: the child made it, inside our user namespace,
-  // and has joined it by now.
-  mount_checked("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr,
-                "/sys");
-}
-// [mount-sys]
-
 // [protect-kernel-files]
 namespace {
 
@@ -197,10 +186,10 @@ namespace {
 constexpr std::array<const char*, 5> kReadOnlyPaths = {"/proc/sys", "/proc/sysrq-trigger",
                                                        "/proc/irq", "/proc/bus", "/proc/fs"};
 // ... and masked: the kernel's memory, the keys of every user, timers and
-// scheduler details of the host's processes, hardware and firmware.
-constexpr std::array<const char*, 7> kMaskedPaths = {
-    "/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug",
-    "/proc/acpi",  "/proc/scsi", "/sys/firmware"};
+// scheduler details of the host's processes, hardware.
+constexpr std::array<const char*, 6> kMaskedPaths = {"/proc/kcore",      "/proc/keys",
+                                                     "/proc/timer_list", "/proc/sched_debug",
+                                                     "/proc/acpi",       "/proc/scsi"};
 
 bool exists(const char* path) {
   struct stat info {};
@@ -244,6 +233,21 @@ void protect_kernel_files() {
   }
 }
 // [protect-kernel-files]
+
+// [mount-sys]
+void mount_sys() {
+  // sysfs shows the network devices of the mounter's network namespace, so
+  // the kernel allows it only to a user namespace that owns that network
+  // namespace. Ours does: the child made it, inside our user namespace,
+  // and has joined it by now.
+  mount_checked("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr,
+                "/sys");
+  // The machine's firmware tables (ACPI, EFI variables): masked, as in Docker.
+  if (exists("/sys/firmware")) {
+    mask("/sys/firmware");
+  }
+}
+// [mount-sys]
 
 void mount_tmp() {
   mount_checked("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", "/tmp");
