@@ -6,8 +6,9 @@
 # libfmt.so needs libstdc++.so itself, so a program links the copy of
 # nslab_common built with Debian's header-only fmt, and compiles its own
 # modules itself rather than linking the libraries the tests link (those
-# keep libfmt.so). Libraries that Debian ships only as shared objects
-# (libmnl, libseccomp) stay dynamic.
+# keep libfmt.so). Other libraries link statically where Debian ships an
+# archive (libseccomp, in part4-isolate/CMakeLists.txt), and dynamically
+# where it ships only a shared object (libmnl).
 function(nslab_link_program target)
   target_link_libraries(${target} PRIVATE nslab_common_programs nslab_warnings)
   target_link_options(${target} PRIVATE -static-libstdc++ -static-libgcc)
