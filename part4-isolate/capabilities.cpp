@@ -13,6 +13,7 @@
 #include <cctype>
 #include <cerrno>
 #include <fmt/core.h>
+#include <limits>
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -87,17 +88,6 @@ std::string normalise(std::string_view name) {
   return upper;
 }
 
-/// The highest capability this kernel knows: PR_CAPBSET_READ fails with
-/// EINVAL past it. A newer name than the kernel's simply has no effect.
-int last_capability() {
-  int last = 0;
-  while (last + 1 < static_cast<int>(kCapabilities.size()) &&
-         ::prctl(PR_CAPBSET_READ, last + 1, 0, 0, 0) >= 0) {
-    ++last;
-  }
-  return last;
-}
-
 /// Throws the failure of \p call from errno, with the object named by
 /// \p name_object: the name is formatted only then, not for each of the
 /// two dozen capabilities dropped on every start.
@@ -105,6 +95,32 @@ template <typename NameObject>
 [[noreturn]] void fail(std::string_view call, NameObject name_object) {
   const int error = errno; // formatting the name may change errno
   throw nslab::Error(error, std::string(call), name_object());
+}
+
+/// Drops every capability that \p keep lacks from the bounding set, up to
+/// the last one this kernel knows, newer ones than ours included. Past that
+/// last one PR_CAPBSET_DROP fails with EINVAL, which ends the loop: no need
+/// to count the capabilities first.
+void drop_from_bounding_set(Set keep) {
+  for (int capability = 0; capability < std::numeric_limits<Set>::digits; ++capability) {
+    if (keep & bit(capability) || ::prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) == 0) {
+      continue;
+    }
+    if (errno == EINVAL) {
+      return;
+    }
+    fail("prctl", [&] { return fmt::format("PR_CAPBSET_DROP {}", capability); });
+  }
+}
+
+/// The permitted set: in our new user namespace, every capability this
+/// kernel knows, and the most capset(2) can keep. A newer name than the
+/// kernel's simply has no effect.
+Set permitted() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  std::array<__user_cap_data_struct, 2> data{};
+  nslab::check(::syscall(SYS_capget, &header, data.data()), "capget", "self");
+  return data[0].permitted | Set{data[1].permitted} << 32;
 }
 
 } // namespace
@@ -160,12 +176,7 @@ void limit_to(Set keep) {
   // The bounding set first: it caps what any later execve(2) can grant, even
   // to root or a file with capabilities, and dropping from it needs
   // CAP_SETPCAP, which the capset() below may take away.
-  const int last = last_capability();
-  for (int capability = 0; capability <= last; ++capability) {
-    if (!(keep & bit(capability)) && ::prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) == -1) {
-      fail("prctl", [&] { return fmt::format("PR_CAPBSET_DROP {}", capability); });
-    }
-  }
+  drop_from_bounding_set(keep);
   // Ambient capabilities would survive an exec of an ordinary program.
   nslab::check(::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "prctl",
                "PR_CAP_AMBIENT_CLEAR_ALL");
@@ -173,7 +184,7 @@ void limit_to(Set keep) {
   // user inside could otherwise gain those capabilities by executing a file
   // that carries them as inheritable file capabilities.
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-  const Set kept = keep & ((Set{1} << (last + 1)) - 1);
+  const Set kept = keep & permitted();
   std::array<__user_cap_data_struct, 2> data{};
   for (std::size_t half = 0; half < data.size(); ++half) {
     const auto word = static_cast<std::uint32_t>(kept >> (32 * half));
