@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
-#include <cmath>
 #include <fcntl.h>
 #include <filesystem>
 #include <fmt/format.h>
@@ -29,7 +28,7 @@ using namespace std::chrono_literals;
 /// 50 ms of CPU time in every 100 ms.
 constexpr std::uint64_t kCpuPeriodMicroseconds = 100'000;
 /// The kernel refuses a CFS quota below 1 ms, so --cpus starts at 0.01.
-constexpr double kMinimumCpus = 0.01;
+constexpr std::uint64_t kMinimumQuotaMicroseconds = 1'000;
 /// How long removal waits for dying processes to leave the cgroup.
 constexpr auto kRemovalBound = 5s;
 // [two-levels]
@@ -57,6 +56,37 @@ std::optional<std::uint64_t> parse_count(std::string_view text, char& suffix) {
   }
   suffix = stop == end ? '\0' : *stop;
   return value;
+}
+
+bool all_digits(std::string_view text) {
+  return std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; });
+}
+
+/// "CPUS[.DECIMALS]" (".5" and "2." too) as microseconds of CPU time in each
+/// period: "0.5" is 50000. Whole numbers throughout, as Docker counts in
+/// nano-CPUs: 0.29 CPUs is exactly 29000, where a double would be
+/// 28999.99... and need rounding. Each decimal is worth a tenth of the one
+/// before it; past the fifth, less than a microsecond, so nothing.
+std::optional<std::uint64_t> cpu_quota(std::string_view text) {
+  const std::size_t point = std::min(text.find('.'), text.size());
+  const std::string_view cpus = text.substr(0, point);
+  const std::string_view decimals = text.substr(std::min(point + 1, text.size()));
+  // Nine digits are a billion CPUs, and the quota still fits in 64 bits.
+  if (cpus.size() + decimals.size() == 0 || cpus.size() > 9 || !all_digits(cpus) ||
+      !all_digits(decimals)) {
+    return std::nullopt;
+  }
+  std::uint64_t quota = 0;
+  for (const char digit : cpus) {
+    quota = quota * 10 + static_cast<std::uint64_t>(digit - '0');
+  }
+  quota *= kCpuPeriodMicroseconds;
+  std::uint64_t worth = kCpuPeriodMicroseconds;
+  for (const char digit : decimals) {
+    worth /= 10;
+    quota += worth * static_cast<std::uint64_t>(digit - '0');
+  }
+  return quota;
 }
 
 std::vector<std::string> split(std::string_view text, char separator) {
@@ -327,18 +357,16 @@ std::uint64_t parse_pids(std::string_view text, std::string_view option) {
   return *count;
 }
 
-double parse_cpus(std::string_view text, std::string_view option) {
-  double cpus = 0;
-  const char* end = text.data() + text.size();
-  const auto [stop, error] = std::from_chars(text.data(), end, cpus, std::chars_format::fixed);
-  const long online = ::sysconf(_SC_NPROCESSORS_ONLN);
-  if (error != std::errc() || stop != end || !(cpus >= kMinimumCpus)) {
+std::uint64_t parse_cpus(std::string_view text, std::string_view option) {
+  const std::optional<std::uint64_t> quota = cpu_quota(text);
+  const auto online = static_cast<std::uint64_t>(::sysconf(_SC_NPROCESSORS_ONLN));
+  if (!quota || *quota < kMinimumQuotaMicroseconds) {
     bad_value(option, text, "a number of CPUs, from 0.01");
   }
-  if (cpus > static_cast<double>(online)) {
+  if (*quota > online * kCpuPeriodMicroseconds) {
     bad_value(option, text, fmt::format("this machine has {} CPUs", online));
   }
-  return cpus;
+  return *quota;
 }
 
 std::vector<std::string> controllers_for(const Limits& limits) {
@@ -349,7 +377,7 @@ std::vector<std::string> controllers_for(const Limits& limits) {
   if (limits.pids) {
     controllers.emplace_back("pids");
   }
-  if (limits.cpus) {
+  if (limits.cpu_quota_microseconds) {
     controllers.emplace_back("cpu");
   }
   return controllers;
@@ -512,10 +540,9 @@ void Cgroup::limit(const Limits& limits) {
   if (limits.pids) {
     write(directory_with("pids") + "/pids.max", std::to_string(*limits.pids));
   }
-  if (limits.cpus) {
+  if (limits.cpu_quota_microseconds) {
     const std::string directory = directory_with("cpu");
-    const auto quota = static_cast<std::uint64_t>(
-        std::llround(*limits.cpus * static_cast<double>(kCpuPeriodMicroseconds)));
+    const std::uint64_t quota = *limits.cpu_quota_microseconds;
     if (v2) {
       write(directory + "/cpu.max", fmt::format("{} {}", quota, kCpuPeriodMicroseconds));
     } else {

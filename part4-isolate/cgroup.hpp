@@ -32,9 +32,10 @@ namespace isolate::cgroup {
 struct Limits {
   std::optional<std::uint64_t> memory_bytes; ///< --memory
   std::optional<std::uint64_t> pids;         ///< --pids
-  std::optional<double> cpus;                ///< --cpus, in CPUs (0.5 is half of one)
+  /// --cpus, as microseconds of CPU time in each 100 ms period (0.5 CPUs is 50000)
+  std::optional<std::uint64_t> cpu_quota_microseconds;
   /// True when at least one limit is set, so a cgroup is needed.
-  [[nodiscard]] bool any() const noexcept { return memory_bytes || pids || cpus; }
+  [[nodiscard]] bool any() const noexcept { return memory_bytes || pids || cpu_quota_microseconds; }
 };
 
 /// The smallest --memory accepted, as Docker's: below it a container cannot
@@ -46,8 +47,9 @@ inline constexpr std::uint64_t kMinimumMemory = 6 * 1024 * 1024;
 [[nodiscard]] std::uint64_t parse_memory(std::string_view text, std::string_view option);
 /// Parses --pids: a whole number, at least 1.
 [[nodiscard]] std::uint64_t parse_pids(std::string_view text, std::string_view option);
-/// Parses --cpus: a decimal number from 0.01 to the number of CPUs online.
-[[nodiscard]] double parse_cpus(std::string_view text, std::string_view option);
+/// Parses --cpus: a decimal number from 0.01 to the number of CPUs online,
+/// into microseconds of CPU time per 100 ms period ("0.5" gives 50000).
+[[nodiscard]] std::uint64_t parse_cpus(std::string_view text, std::string_view option);
 
 /// Which cgroup filesystem a hierarchy is.
 enum class Version { kV1, kV2 };

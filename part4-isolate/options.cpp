@@ -241,7 +241,7 @@ Options parse_options(int argc, char** argv) {
           options.limits.pids = cgroup::parse_pids(value, "--pids");
           break;
         case kCpusOption:
-          options.limits.cpus = cgroup::parse_cpus(value, "--cpus");
+          options.limits.cpu_quota_microseconds = cgroup::parse_cpus(value, "--cpus");
           break;
         case kReadOnlyOption:
           options.read_only = true;

@@ -74,11 +74,18 @@ TEST(CgroupLimitValues, BadValuesAreUsageErrorsNamingTheOption) {
   for (const char* bad : {"0", "-3", "", "ten", "3.5", "4k"}) {
     EXPECT_THROW((void)cgroup::parse_pids(bad, "--pids"), nslab::UsageError) << bad;
   }
-  for (const char* bad : {"0", "-1", "", "half", "0.001", "1e0", "0.5x", "100000"}) {
+  for (const char* bad :
+       {"0", "-1", "", ".", "half", "0.001", "1e0", "0.5x", "1.2.3", "+1", " 1", "100000"}) {
     EXPECT_THROW((void)cgroup::parse_cpus(bad, "--cpus"), nslab::UsageError) << bad;
   }
   EXPECT_EQ(cgroup::parse_pids("32", "--pids"), 32U);
-  EXPECT_DOUBLE_EQ(cgroup::parse_cpus("0.5", "--cpus"), 0.5);
+  // --cpus becomes microseconds per 100 ms period, exactly: 0.29 is no
+  // 28999.99..., and digits finer than a microsecond are dropped.
+  EXPECT_EQ(cgroup::parse_cpus("0.5", "--cpus"), 50'000U);
+  EXPECT_EQ(cgroup::parse_cpus(".5", "--cpus"), 50'000U);
+  EXPECT_EQ(cgroup::parse_cpus("1.", "--cpus"), 100'000U);
+  EXPECT_EQ(cgroup::parse_cpus("0.29", "--cpus"), 29'000U);
+  EXPECT_EQ(cgroup::parse_cpus("0.123456789", "--cpus"), 12'345U);
 }
 
 // --- Finding the hierarchies ------------------------------------------------------
@@ -178,7 +185,7 @@ TEST(CgroupFakeTree, V2EnablesControllersThenMakesLimitsJoinsAndRemoves) {
                     "cpu.max", "memory.events"});
     add_files(leaf, {"cgroup.procs"});
     recorder.commands.clear();
-    made.limit({32U << 20, 32U, 0.5});
+    made.limit({32U << 20, 32U, 50'000U});
     made.join(4242);
     EXPECT_EQ(recorder.commands, (Words{fmt::format("echo 33554432 > {}/memory.max", box),
                                         fmt::format("echo 0 > {}/memory.swap.max", box),
