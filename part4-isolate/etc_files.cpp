@@ -35,13 +35,14 @@ bool have_mount_point(const char* path) {
 }
 
 /// Bind-mounts a new file holding \p text onto \p path. The file is made
-/// in the container's private /tmp and its name removed at once: the mount
-/// keeps it alive, nothing is left to see, and the rootfs is not written.
+/// on the container's own /dev/shm, the first tmpfs it has, and its name
+/// removed at once: the mount keeps it alive, nothing is left to see, and
+/// the rootfs is not written.
 void provide_file(const char* path, std::string_view name, std::string_view text) {
   if (!have_mount_point(path)) {
     return;
   }
-  const std::string staged = fmt::format("/tmp/.isolate-{}", name);
+  const std::string staged = fmt::format("/dev/shm/.isolate-{}", name);
   {
     const nslab::UniqueFd file(nslab::check(
         ::open(staged.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644), "create", staged));

@@ -14,7 +14,7 @@ namespace isolate {
 [[nodiscard]] std::string hosts_text(std::string_view hostname,
                                      const std::optional<std::string>& address);
 
-/// Child, inside the new root once its private /tmp is mounted: puts files
+/// Child, inside the new root once its /dev/shm is mounted: puts files
 /// holding \p hostname and \p hosts on /etc/hostname and /etc/hosts. A
 /// file the rootfs lacks is made in the writable layer, or left out where
 /// the rootfs may not be written. Throws nslab::Error.

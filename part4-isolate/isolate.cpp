@@ -288,10 +288,16 @@ int container_main(const Options& options, const NetworkPlan& network, Handshake
   step("pivot_root (old root at /tmp)", [&] { pivot_into(options.rootfs); });
   step("mount /proc", mount_proc);
   step("make /dev", make_dev);
+  // The second thread is still at work, and these steps need nothing of
+  // it: the files and the hostname, the filter (loaded last, below) and the
+  // kernel files (nothing below writes to them).
+  // Before the volumes: a volume on /etc then covers these files, rather
+  // than receiving them in the host's directory.
+  step("bind /etc/hostname and /etc/hosts", [&] {
+    provide_etc_files(options.hostname, hosts_text(options.hostname, container_address(network)));
+  });
+  step("set the hostname", [&] { nslab::set_hostname(options.hostname); });
   const caps::Set capabilities = caps::resolve(options.capabilities);
-  // Two steps here, where we would otherwise only wait for the second
-  // thread: the filter is loaded last, below, and nothing below writes to
-  // the kernel files made read-only.
   std::optional<seccomp::Program> filter;
   if (options.seccomp) {
     filter =
@@ -304,15 +310,9 @@ int container_main(const Options& options, const NetworkPlan& network, Handshake
   step("mount /sys read-only, mask /sys/firmware", mount_sys);
   step("detach the old root", detach_old_root);
   step("mount /tmp", mount_tmp);
-  // Before the volumes: a volume on /etc then covers these files, rather
-  // than receiving them in the host's directory.
-  step("bind /etc/hostname and /etc/hosts", [&] {
-    provide_etc_files(options.hostname, hosts_text(options.hostname, container_address(network)));
-  });
   if (!options.volumes.empty()) {
     step("attach the volumes", [&] { attach_volumes(options.volumes, volume_copies); });
   }
-  step("set the hostname", [&] { nslab::set_hostname(options.hostname); });
   if (parent_works_midway(options, network)) {
     handshake.namespaces_made.release();
     if (handshake.parent_done.wait() == nslab::Checkpoint::Outcome::kParentDied) {
