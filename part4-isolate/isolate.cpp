@@ -50,6 +50,7 @@
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <system_error>
 #include <unistd.h>
 
 namespace isolate {
@@ -189,6 +190,23 @@ nslab::UniqueFd make_network_namespace(NetMode mode) {
   return nslab::net::current_network_namespace();
 }
 
+/// Starts make_network_namespace() on a second thread, and returns the
+/// future namespace. Not with --pids 1: a second thread would be a second
+/// task in the container's cgroup, so there the namespace is made on this
+/// thread, when the first get() asks for it.
+std::future<nslab::UniqueFd> start_network_namespace(NetMode mode, bool one_task_only,
+                                                     const Steps& step) {
+  const auto where = one_task_only ? std::launch::deferred : std::launch::async;
+  try {
+    return std::async(where, [mode, one_task_only, &step] {
+      return step(one_task_only ? "new network namespace" : "new network namespace (second thread)",
+                  [mode] { return make_network_namespace(mode); });
+    });
+  } catch (const std::system_error& error) {
+    throw nslab::Error(error.code().value(), "start a second thread", "the network namespace");
+  }
+}
+
 void join_network_namespace(const nslab::UniqueFd& netns) {
   nslab::check(::setns(netns.get(), CLONE_NEWNET), "setns", "CLONE_NEWNET");
 }
@@ -269,10 +287,8 @@ int container_main(const Options& options, const NetworkPlan& network, Handshake
   // A new network namespace takes longer to make than all the mounts below
   // (half a millisecond: a loopback device, the sysctl tables). A second
   // thread makes it meanwhile, on the core that would otherwise sit idle.
-  std::future<nslab::UniqueFd> netns = std::async(std::launch::async, [&] {
-    return step("new network namespace (second thread)",
-                [&] { return make_network_namespace(network.mode); });
-  });
+  std::future<nslab::UniqueFd> netns =
+      start_network_namespace(network.mode, options.limits.pids == 1U, step);
   // [network-thread]
   step("make every mount private", make_mounts_private);
   std::vector<nslab::UniqueFd> volume_copies;

@@ -488,6 +488,15 @@ TEST_F(CgroupLimits, AForkBombCannotGrowPastThePidsLimit) {
   EXPECT_FALSE(exists(box)) << why(box + " was left behind");
 }
 
+TEST_F(CgroupLimits, OneTaskIsEnoughToStart) {
+  // With room for one task, the container's PID 1 may not run isolate's
+  // second thread of setup; it still starts, with its network.
+  const Result result =
+      run(isolate_command({"--net", "loopback", "--pids", "1", "ip", "-o", "link", "show", "lo"}));
+  EXPECT_EQ(result.code(), 0) << exited(result, 0);
+  EXPECT_NE(result.out.find(",UP,"), std::string::npos) << lacks(result, ",UP,");
+}
+
 TEST_F(CgroupLimits, CpusSetsTheQuota) {
   Running running =
       start_isolate({"--net", "none", "--cpus", "0.25"}, "echo ready; read line || :");
