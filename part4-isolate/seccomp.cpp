@@ -178,6 +178,12 @@ Program compile_filter(caps::Set container_caps) {
   }
   check_libseccomp(::seccomp_attr_set(filter.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS),
                    "seccomp_attr_set", "SCMP_FLTATR_ACT_BADARCH");
+  // The rules as a binary tree sorted by call number, not a list: the
+  // kernel finds a call's rule in a few comparisons, and loading (the
+  // kernel runs the filter once for every call number, to learn which are
+  // always allowed) takes half the time.
+  check_libseccomp(::seccomp_attr_set(filter.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2),
+                   "seccomp_attr_set", "SCMP_FLTATR_CTL_OPTIMIZE");
   for (const Denied& call : kDenied) {
     if (!(container_caps & call.unless)) {
       deny(filter, call.name, EPERM);
