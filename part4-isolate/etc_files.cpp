@@ -35,9 +35,9 @@ bool have_mount_point(const char* path) {
 }
 
 /// Bind-mounts a new file holding \p text onto \p path. The file is made
-/// on the container's own /dev/shm, the first tmpfs it has, and its name
-/// removed at once: the mount keeps it alive, nothing is left to see, and
-/// the rootfs is not written.
+/// on the container's own /dev/shm (its /tmp still holds the old root), and
+/// its name removed at once: the mount keeps it alive, nothing is left to
+/// see, and the rootfs is not written.
 void provide_file(const char* path, std::string_view name, std::string_view text) {
   if (!have_mount_point(path)) {
     return;

@@ -177,9 +177,9 @@ bool parent_works_midway(const Options& options, const NetworkPlan& network) {
 }
 
 // [container-network]
-/// Runs on the child's second thread: makes a network namespace (for this
-/// thread alone, until the first thread joins it) and sets lo up in it,
-/// unless --net none. Returns a descriptor of the namespace for setns(2).
+/// Makes a network namespace, for the calling thread alone until the first
+/// thread joins it, and sets lo up in it unless --net none. Returns a
+/// descriptor of the namespace for setns(2).
 nslab::UniqueFd make_network_namespace(NetMode mode) {
   nslab::check(::unshare(CLONE_NEWNET), "unshare", "CLONE_NEWNET");
   // Through a socket made in here: the parent's was opened in the host's
@@ -191,20 +191,24 @@ nslab::UniqueFd make_network_namespace(NetMode mode) {
 }
 
 /// Starts make_network_namespace() on a second thread, and returns the
-/// future namespace. Not with --pids 1: a second thread would be a second
-/// task in the container's cgroup, so there the namespace is made on this
-/// thread, when the first get() asks for it.
-std::future<nslab::UniqueFd> start_network_namespace(NetMode mode, bool one_task_only,
+/// namespace to come. Where the container may hold no second task (\p
+/// room_for_a_thread false for --pids 1; an outer pids.max or ulimit -u
+/// can say so too), it is made on this thread instead, when get() asks:
+/// later, but the same. \p step must outlive the future.
+std::future<nslab::UniqueFd> start_network_namespace(NetMode mode, bool room_for_a_thread,
                                                      const Steps& step) {
-  const auto where = one_task_only ? std::launch::deferred : std::launch::async;
-  try {
-    return std::async(where, [mode, one_task_only, &step] {
-      return step(one_task_only ? "new network namespace" : "new network namespace (second thread)",
-                  [mode] { return make_network_namespace(mode); });
-    });
-  } catch (const std::system_error& error) {
-    throw nslab::Error(error.code().value(), "start a second thread", "the network namespace");
+  auto make = [mode, &step](std::string_view name) {
+    return
+        [mode, &step, name] { return step(name, [mode] { return make_network_namespace(mode); }); };
+  };
+  if (room_for_a_thread) {
+    try {
+      return std::async(std::launch::async, make("new network namespace (second thread)"));
+    } catch (const std::system_error&) {
+      // EAGAIN: the kernel refused the thread. Made below, on this one.
+    }
   }
+  return std::async(std::launch::deferred, make("new network namespace"));
 }
 
 void join_network_namespace(const nslab::UniqueFd& netns) {
@@ -271,25 +275,10 @@ void make_cgroup_namespace() {
 }
 
 // [container-main]
-/// The child, from clone(2) to exec: it runs inside all the new namespaces.
-/// Released from the checkpoint only once the parent has written our id
-/// maps: until then we are "nobody" in here and may not mount anything.
-int container_main(const Options& options, const NetworkPlan& network, Handshake& handshake,
-                   const TerminalPlan& terminal, MasterHandoff& handoff,
-                   const nslab::Narrator& say) {
-  const Steps step(say, Steps::Side::kChild);
-  step("new cgroup namespace", make_cgroup_namespace);
-  step("become root inside", become_root_inside);
-  if (handshake.ids_switched.wait() == nslab::Checkpoint::Outcome::kParentDied) {
-    return nslab::kExitSetupFailed;
-  }
-  // [network-thread]
-  // A new network namespace takes longer to make than all the mounts below
-  // (half a millisecond: a loopback device, the sysctl tables). A second
-  // thread makes it meanwhile, on the core that would otherwise sit idle.
-  std::future<nslab::UniqueFd> netns =
-      start_network_namespace(network.mode, options.limits.pids == 1U, step);
-  // [network-thread]
+/// The child's filesystem up to /dev, on the first thread: the new root,
+/// with the old one still at /tmp. Returns the volumes' host directories,
+/// opened before the old root goes (see attach_volumes()).
+std::vector<nslab::UniqueFd> build_root(const Options& options, const Steps& step) {
   step("make every mount private", make_mounts_private);
   std::vector<nslab::UniqueFd> volume_copies;
   if (!options.volumes.empty()) {
@@ -304,31 +293,89 @@ int container_main(const Options& options, const NetworkPlan& network, Handshake
   step("pivot_root (old root at /tmp)", [&] { pivot_into(options.rootfs); });
   step("mount /proc", mount_proc);
   step("make /dev", make_dev);
-  // The second thread is still at work, and these steps need nothing of
-  // it: the files and the hostname, the filter (loaded last, below) and the
-  // kernel files (nothing below writes to them).
+  return volume_copies;
+}
+
+/// What the first thread does while the second makes the network
+/// namespace: steps that need nothing of it. Returns the seccomp filter,
+/// compiled, for harden() to load last; none with --seccomp unconfined.
+std::optional<seccomp::Program> meanwhile(const Options& options, const NetworkPlan& network,
+                                          const Steps& step) {
   // Before the volumes: a volume on /etc then covers these files, rather
   // than receiving them in the host's directory.
   step("bind /etc/hostname and /etc/hosts", [&] {
     provide_etc_files(options.hostname, hosts_text(options.hostname, container_address(network)));
   });
   step("set the hostname", [&] { nslab::set_hostname(options.hostname); });
-  const caps::Set capabilities = caps::resolve(options.capabilities);
-  std::optional<seccomp::Program> filter;
-  if (options.seccomp) {
-    filter =
-        step("compile the seccomp filter", [&] { return seccomp::compile_filter(capabilities); });
-  }
+  // Nothing after this writes to the kernel files.
   step("read-only /proc/sys, mask /proc/kcore", protect_kernel_files);
-  // Before /sys, which shows the network devices of the namespace its
-  // mounter is in.
-  step("join the network namespace", [&] { join_network_namespace(netns.get()); });
+  if (!options.seccomp) {
+    return std::nullopt;
+  }
+  return step("compile the seccomp filter",
+              [&] { return seccomp::compile_filter(caps::resolve(options.capabilities)); });
+}
+
+/// The rest of the filesystem, once the network namespace is joined.
+void finish_root(const Options& options, std::vector<nslab::UniqueFd>& volume_copies,
+                 const Steps& step) {
+  // /sys shows the network devices of the namespace its mounter is in.
   step("mount /sys read-only, mask /sys/firmware", mount_sys);
   step("detach the old root", detach_old_root);
   step("mount /tmp", mount_tmp);
   if (!options.volumes.empty()) {
     step("attach the volumes", [&] { attach_volumes(options.volumes, volume_copies); });
   }
+}
+
+// [hardening-steps]
+/// The restrictions, once setup no longer needs what they take away (the
+/// kernel files are protected already, in meanwhile()).
+void harden(const Options& options, const std::optional<seccomp::Program>& filter,
+            const Steps& step) {
+  step("join a new session keyring", join_new_session_keyring);
+  if (options.init) {
+    step("PID 1: not dumpable, argv, environ",
+         [&] { hide_isolate_in_pid1(options.command, options.env); });
+  }
+  const caps::Set capabilities = caps::resolve(options.capabilities);
+  step("keep {} capabilities", caps::count(capabilities), [&] { caps::limit_to(capabilities); });
+  step("close fds on exec, no_new_privs", seal_process);
+  if (filter) {
+    // Last: the filter denies calls that the steps above make.
+    step("load the seccomp filter", [&] { seccomp::load(*filter); });
+  }
+}
+// [hardening-steps]
+
+/// The child, from clone(2) to exec: it runs inside the new namespaces, and
+/// makes the last two itself. Released from the checkpoint only once the
+/// parent has written our id maps: until then we are "nobody" in here and
+/// may not mount anything.
+int container_main(const Options& options, const NetworkPlan& network, Handshake& handshake,
+                   const TerminalPlan& terminal, MasterHandoff& handoff,
+                   const nslab::Narrator& say) {
+  const Steps step(say, Steps::Side::kChild);
+  step("new cgroup namespace", make_cgroup_namespace);
+  step("become root inside", become_root_inside);
+  if (handshake.ids_switched.wait() == nslab::Checkpoint::Outcome::kParentDied) {
+    return nslab::kExitSetupFailed;
+  }
+  // [network-thread]
+  // A new network namespace takes longer to make than all the mounts below
+  // (half a millisecond: a loopback device, the sysctl tables). A second
+  // thread makes it meanwhile, on the core that would otherwise sit idle.
+  // Started after become_root_inside(): no ids change while two threads run.
+  std::future<nslab::UniqueFd> netns =
+      start_network_namespace(network.mode, options.limits.pids != 1U, step);
+  std::vector<nslab::UniqueFd> volume_copies = build_root(options, step);
+  const std::optional<seccomp::Program> filter = meanwhile(options, network, step);
+  // get() waits for the second thread and joins it: from here on this is
+  // the only thread, the one the capabilities and the filter will bind.
+  const nslab::UniqueFd netns_fd = netns.get();
+  step("join the network namespace", [&] { join_network_namespace(netns_fd); });
+  // [network-thread]
+  finish_root(options, volume_copies, step);
   if (parent_works_midway(options, network)) {
     handshake.namespaces_made.release();
     if (handshake.parent_done.wait() == nslab::Checkpoint::Outcome::kParentDied) {
@@ -342,21 +389,7 @@ int container_main(const Options& options, const NetworkPlan& network, Handshake
        [&] { take_terminal(terminal, handoff); });
   // Before PID 1 overwrites the memory that the old environment is in.
   replace_environment(options.env);
-  // [hardening-steps]
-  // The restrictions, once setup no longer needs what they take away (the
-  // kernel files are protected above already).
-  step("join a new session keyring", join_new_session_keyring);
-  if (options.init) {
-    step("PID 1: not dumpable, argv, environ",
-         [&] { hide_isolate_in_pid1(options.command, options.env); });
-  }
-  step("keep {} capabilities", caps::count(capabilities), [&] { caps::limit_to(capabilities); });
-  step("close fds on exec, no_new_privs", seal_process);
-  if (filter) {
-    // Last: the filter denies calls that the steps above make.
-    step("load the seccomp filter", [&] { seccomp::load(*filter); });
-  }
-  // [hardening-steps]
+  harden(options, filter, step);
   if (options.init) {
     return run_init(options.command);
   }
@@ -413,38 +446,38 @@ nslab::ExitStatus supervise(nslab::Child& child, nslab::SignalFd& signals,
 
 // [host-end]
 /// --net veth: creates the pair, its other end in the namespace of
-/// \p child_pid, and configures the host end, into \p made; then the subnet
-/// lock can go.
-void make_host_end(const NetworkPlan& network, HostNetwork& host, pid_t child_pid,
-                   const Steps& step, const nslab::Narrator& say,
-                   std::optional<nslab::net::HostEnd>& made) {
-  made.emplace(step("create the veth pair", [&] {
+/// \p child_pid, and configures the host end; then the subnet lock can go.
+nslab::net::HostEnd make_host_end(const NetworkPlan& network, HostNetwork& host, pid_t child_pid,
+                                  const Steps& step, const nslab::Narrator& say) {
+  nslab::net::HostEnd host_end = step("create the veth pair", [&] {
     return nslab::net::set_up_host_end(*host.route, child_pid, *network.subnet);
-  }));
+  });
   host.lock.reset(); // the /30 is visibly taken now
-  say.parent("{} {}/30 UP <-> eth0 {}/30 in the container", made->name(),
+  say.parent("{} {}/30 UP <-> eth0 {}/30 in the container", host_end.name(),
              nslab::net::format_ipv4(network.subnet->host_address()),
              nslab::net::format_ipv4(network.subnet->container_address()));
+  return host_end;
 }
 // [host-end]
 
 // [midway]
 /// The parent's part once the container's namespaces all exist, while the
-/// child waits: the -v table, and for --net veth the pair, put in
-/// \p host_end. Nothing when the child died first: it has sent its reason
-/// over the error channel.
-void work_midway(const nslab::Child& child, Handshake& handshake, const NetworkPlan& network,
-                 HostNetwork& host, const Steps& step, const nslab::Narrator& say,
-                 std::optional<nslab::net::HostEnd>& host_end) {
+/// child waits: the -v table, and for --net veth the pair, returned. Nothing
+/// when the child died first: it has sent its reason over the error channel.
+std::optional<nslab::net::HostEnd> work_midway(const nslab::Child& child, Handshake& handshake,
+                                               const NetworkPlan& network, HostNetwork& host,
+                                               const Steps& step, const nslab::Narrator& say) {
   if (handshake.namespaces_made.wait() != nslab::Checkpoint::Outcome::kReleased) {
-    return;
+    return std::nullopt;
   }
   say.parent("namespaces of isolate and of the container:");
   say.namespaces(::getpid(), child.pid());
+  std::optional<nslab::net::HostEnd> host_end;
   if (network.mode == NetMode::kVeth) {
-    make_host_end(network, host, child.pid(), step, say, host_end);
+    host_end.emplace(make_host_end(network, host, child.pid(), step, say));
   }
   handshake.parent_done.release();
+  return host_end;
 }
 // [midway]
 
@@ -492,10 +525,10 @@ int run(const Options& options) {
   child.release();
   handshake.ids_switched.release();
   // Declared after the child, so on every way out the pair is deleted first.
-  std::optional<nslab::net::HostEnd> host_end;
-  if (parent_works_midway(options, network)) {
-    work_midway(child, handshake, network, host, step, say, host_end);
-  }
+  const std::optional<nslab::net::HostEnd> host_end =
+      parent_works_midway(options, network)
+          ? work_midway(child, handshake, network, host, step, say)
+          : std::nullopt;
   const nslab::ExitStatus status = supervise(child, signals, terminal, handoff, options);
   say.parent("the container {}", status.describe());
   if (limits && say.enabled()) {

@@ -27,15 +27,15 @@ void mount_proc();
 /// A minimal /dev: a tmpfs with device nodes bound from the host, the
 /// standard symlinks, /dev/pts and /dev/shm.
 void make_dev();
+/// /proc/sys, /proc/sysrq-trigger, /proc/irq, /proc/bus and /proc/fs
+/// read-only; /proc/kcore, /proc/keys, /proc/timer_list, /proc/sched_debug,
+/// /proc/acpi and /proc/scsi masked (where they exist).
+void protect_kernel_files();
 /// /sys, read-only, showing this network namespace's devices, with
 /// /sys/firmware masked.
 void mount_sys();
 /// Lazily unmounts the old root, so nothing of the host stays reachable.
 void detach_old_root();
-/// /proc/sys, /proc/sysrq-trigger, /proc/irq, /proc/bus and /proc/fs
-/// read-only; /proc/kcore, /proc/keys, /proc/timer_list, /proc/sched_debug,
-/// /proc/acpi and /proc/scsi masked (where they exist).
-void protect_kernel_files();
 /// A private, empty /tmp.
 void mount_tmp();
 

@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace isolate::seccomp {
@@ -211,8 +212,14 @@ void load(const Program& program) {
   sock_fprog fprog{};
   fprog.len = static_cast<unsigned short>(program.size());
   fprog.filter = const_cast<sock_filter*>(program.data()); // the kernel only reads it
-  nslab::check(::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog), "prctl",
-               "PR_SET_SECCOMP, the filter");
+  // TSYNC: onto every thread of the process, should another be left, not
+  // only this one. A thread outside the filter could make any call.
+  const long result =
+      ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &fprog);
+  if (result != 0) {
+    // A positive result names a thread whose own filter this one cannot extend.
+    throw nslab::Error(result > 0 ? EBUSY : errno, "seccomp", "SECCOMP_SET_MODE_FILTER, TSYNC");
+  }
 }
 // [load-filter]
 

@@ -21,7 +21,7 @@ using Program = std::vector<sock_filter>;
 /// otherwise wait (see container_main()).
 [[nodiscard]] Program compile_filter(caps::Set container_caps);
 
-/// Loads \p program into this thread, the only one left; it stays across
+/// Loads \p program into every thread of this process; it stays across
 /// fork and exec, for good. Needs no_new_privs (or CAP_SYS_ADMIN).
 void load(const Program& program);
 

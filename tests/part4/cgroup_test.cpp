@@ -14,14 +14,17 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fmt/core.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <iterator>
+#include <memory>
 #include <poll.h>
 #include <sstream>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -493,6 +496,26 @@ TEST_F(CgroupLimits, OneTaskIsEnoughToStart) {
   // second thread of setup; it still starts, with its network.
   const Result result =
       run(isolate_command({"--net", "loopback", "--pids", "1", "ip", "-o", "link", "show", "lo"}));
+  EXPECT_EQ(result.code(), 0) << exited(result, 0);
+  EXPECT_NE(result.out.find(",UP,"), std::string::npos) << lacks(result, ",UP,");
+}
+
+TEST_F(CgroupLimits, NoRoomForASecondThreadStillStarts) {
+  // An outer limit isolate does not know of: room for isolate and its
+  // child, not for the child's second thread of setup. It must fall back to
+  // making the network namespace on its one thread.
+  if (v2()) {
+    GTEST_SKIP() << "needs a v1 pids hierarchy, whose cgroups may hold processes at any level";
+  }
+  const cgroup::Hierarchy pids = cgroup::this_process_layout({"pids"}).hierarchies.at(0);
+  const std::string outer = fmt::format("{}/nslab-outer-{}", pids.own, ::getpid());
+  ASSERT_EQ(::mkdir(outer.c_str(), 0755), 0) << why("mkdir " + outer + ": " + std::strerror(errno));
+  const std::unique_ptr<const std::string, void (*)(const std::string*)> remove_outer(
+      &outer, [](const std::string* path) { ::rmdir(path->c_str()); });
+  write_file(outer + "/pids.max", "2");
+  const Result result = run(
+      prefixed({"sh", "-c", fmt::format("echo $$ > {}/cgroup.procs && exec \"$@\"", outer), "sh"},
+               {"--net", "loopback", "ip", "-o", "link", "show", "lo"}));
   EXPECT_EQ(result.code(), 0) << exited(result, 0);
   EXPECT_NE(result.out.find(",UP,"), std::string::npos) << lacks(result, ",UP,");
 }
